@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { waitForRest, waitForTaskManagers, waitForZooKeeper } from '../../src/cluster/readiness';
+import { loadClustersFile } from '../../src/config/load';
+import type { NamedCluster } from '../../src/config/schema';
+import { LABELS, planContainers } from '../../src/docker/container-plan';
+import {
+  createContainer,
+  inspectContainer,
+  listContainersByLabel,
+  removeContainer,
+  startContainer,
+} from '../../src/docker/engine';
+
+/** The sandbox: a real Flink HA cluster in Docker, described by sandbox/clusters.yaml. */
+export const SANDBOX_FILE = fileURLToPath(new URL('../../sandbox/clusters.yaml', import.meta.url));
+export const SANDBOX_CLUSTER = 'realtime-pipeline';
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function loadSandbox(
+  file = process.env.FLINK_RUNBOOKS_CLUSTERS ?? SANDBOX_FILE,
+): Promise<NamedCluster> {
+  const { clusters } = await loadClustersFile(file);
+  const spec = clusters[SANDBOX_CLUSTER];
+  if (!spec) throw new Error(`${file} has no cluster ${SANDBOX_CLUSTER}`);
+  return { name: SANDBOX_CLUSTER, ...spec };
+}
+
+function run(script: string, args: string[] = []): void {
+  execFileSync('bash', [`${repoRoot}/${script}`, ...args], { stdio: 'inherit' });
+}
+
+/** Docker engine, images and the sample job's jars: each step is a no-op when already done. */
+export function prepareSandbox(): void {
+  run('scripts/ensure-docker.sh');
+  run('sandbox/images/build.sh');
+  run('sandbox/job/build.sh', [
+    process.env.FLINK_RUNBOOKS_DATA ? `${process.env.FLINK_RUNBOOKS_DATA}/jars` : `${repoRoot}/.data/jars`,
+  ]);
+}
+
+export interface UpTimings {
+  [step: string]: number;
+}
+
+/** Creates and starts ZooKeeper, the JobManagers, then the TaskManagers, waiting on each. */
+export async function sandboxUp(
+  cluster: NamedCluster,
+  log: (line: string) => void = console.log,
+): Promise<UpTimings> {
+  const timings: UpTimings = {};
+  const started = Date.now();
+  const step = async (name: string, work: () => Promise<unknown>) => {
+    const t0 = Date.now();
+    await work();
+    timings[name] = Date.now() - t0;
+    log(`  ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  };
+  for (const volume of cluster.volumes) mkdirSync(volume.host, { recursive: true });
+
+  const plan = planContainers(cluster);
+  const startRole = async (role: string) => {
+    for (const container of plan.filter((c) => c.role === role)) {
+      await createContainer(container);
+      await startContainer(container.name);
+    }
+  };
+  await step('zookeeper', async () => {
+    await startRole('zookeeper');
+    await waitForZooKeeper(cluster.zookeeper.quorum);
+  });
+  // The primary first, so that it wins the first election as in the seeds' deployment.
+  for (const jm of [...cluster.jobManagers].sort((a, b) =>
+    a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0,
+  )) {
+    await step(`jobmanager ${jm.container}`, async () => {
+      const container = plan.find((c) => c.name === jm.container);
+      if (!container) throw new Error(`no planned container ${jm.container}`);
+      await createContainer(container);
+      await startContainer(container.name);
+      await waitForRest(jm.url);
+    });
+  }
+  await step('taskmanagers', async () => {
+    await startRole('taskmanager');
+    await waitForTaskManagers(cluster);
+  });
+  timings.total = Date.now() - started;
+  return timings;
+}
+
+/** Removes the sandbox's containers and every host directory it mounted. */
+export async function sandboxDown(cluster: NamedCluster): Promise<string[]> {
+  const names = new Set([
+    ...planContainers(cluster).map((c) => c.name),
+    ...(await listContainersByLabel(LABELS.cluster, cluster.name)),
+  ]);
+  const removed: string[] = [];
+  for (const name of names) if (await removeContainer(name)) removed.push(name);
+  for (const volume of cluster.volumes) rmSync(volume.host, { recursive: true, force: true });
+  return removed;
+}
+
+export async function sandboxContainers(cluster: NamedCluster) {
+  return Promise.all(planContainers(cluster).map((c) => inspectContainer(c.name)));
+}

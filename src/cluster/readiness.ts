@@ -1,0 +1,61 @@
+import { Socket } from 'node:net';
+import type { NamedCluster } from '../config/schema';
+import { FlinkRestClient } from '../flink/client';
+import { pollUntil } from '../util/poll';
+
+/**
+ * Waits used when bringing a cluster up in order (ZooKeeper, JobManagers, TaskManagers):
+ * each resolves once the component answers, or fails naming what it waited for.
+ */
+
+/** Sends a ZooKeeper four-letter word and returns the answer ("imok" for ruok). */
+export function fourLetterWord(hostPort: string, word: string, timeoutMs = 2_000): Promise<string> {
+  const [host = '127.0.0.1', port = '2181'] = hostPort.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let answer = '';
+    socket.setTimeout(timeoutMs);
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+    });
+    socket.once('end', () => resolve(answer));
+    socket.once('error', reject);
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`ZooKeeper ${hostPort} did not answer "${word}" within ${timeoutMs} ms`));
+    });
+    socket.connect(Number(port), host, () => socket.write(word));
+  });
+}
+
+export async function waitForZooKeeper(quorum: string, timeoutMs = 60_000): Promise<void> {
+  const first = quorum.split(',')[0] ?? quorum;
+  await pollUntil(async () => ((await fourLetterWord(first, 'ruok')) === 'imok' ? true : undefined), {
+    timeoutMs,
+    what: `ZooKeeper ${first} answering imok`,
+  });
+}
+
+/** A JobManager's REST answers /overview with 200 (a standby does so once it knows the leader). */
+export async function waitForRest(url: string, timeoutMs = 120_000): Promise<void> {
+  const client = new FlinkRestClient(url, 3_000);
+  await pollUntil(async () => (await client.overview()) && true, {
+    timeoutMs,
+    what: `${url}/overview answering`,
+  });
+}
+
+export async function waitForTaskManagers(cluster: NamedCluster, timeoutMs = 120_000): Promise<number> {
+  const expected = cluster.taskManagers.containers.length;
+  const urls = cluster.jobManagers.map((jm) => jm.url);
+  return pollUntil(
+    async () => {
+      for (const url of urls) {
+        const overview = await new FlinkRestClient(url, 3_000).overview().catch(() => undefined);
+        if (overview && overview.taskmanagers >= expected) return overview.taskmanagers;
+      }
+      return undefined;
+    },
+    { timeoutMs, what: `${expected} TaskManagers registered` },
+  );
+}

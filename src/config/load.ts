@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import {
+  ClustersFileUnreadableError,
+  InvalidClusterSpecError,
+  issuesFromZod,
+  type SpecIssue,
+  UnknownClusterError,
+  UnknownJobError,
+} from './errors';
+import {
+  type ClusterSpec,
+  type ClustersFile,
+  clusterSpecSchema,
+  clustersFileSchema,
+  type JobSpec,
+  type NamedCluster,
+} from './schema';
+
+export const DEFAULT_CLUSTERS_FILE = 'clusters.yaml';
+
+/** The clusters file a process uses: FLINK_RUNBOOKS_CLUSTERS, else ./clusters.yaml. */
+export function clustersFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.FLINK_RUNBOOKS_CLUSTERS || DEFAULT_CLUSTERS_FILE);
+}
+
+/** How a runbook names its cluster: by name from the clusters file, or inline with `spec`. */
+export interface ClusterRef {
+  cluster: string;
+  spec?: unknown;
+}
+
+interface ParseOptions {
+  source: string;
+  /** Relative host paths in the spec are taken from here (the clusters file's folder). */
+  baseDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces ${NAME} and ${NAME:-default} in every string, so one file serves several machines.
+ * Secrets do not go this way: secret fields take references, resolved only inside activities.
+ */
+export function interpolateEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  issues: SpecIssue[],
+  path = '',
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_whole, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      issues.push({ path, message: `environment variable ${name} is not set and has no default` });
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, issues, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        interpolateEnv(item, env, issues, path ? `${path}.${key}` : key),
+      ]),
+    );
+  }
+  return value;
+}
+
+function hostPath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** Makes every host path in a spec absolute, relative to `baseDir`. */
+export function resolveHostPaths(spec: ClusterSpec, baseDir: string): ClusterSpec {
+  return {
+    ...spec,
+    volumes: spec.volumes.map((v) => ({ ...v, host: hostPath(baseDir, v.host) })),
+    storage: { ...spec.storage, paths: spec.storage.paths.map((p) => hostPath(baseDir, p)) },
+    jobs: spec.jobs.map((job) => ({
+      ...job,
+      jar: hostPath(baseDir, job.jar),
+      output:
+        job.output &&
+        (job.output.container ? job.output : { ...job.output, path: hostPath(baseDir, job.output.path) }),
+      probe:
+        job.probe?.type === 'marker'
+          ? { ...job.probe, controlDir: hostPath(baseDir, job.probe.controlDir) }
+          : job.probe,
+    })),
+  };
+}
+
+export function parseClustersFile(text: string, options: ParseOptions): ClustersFile {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new InvalidClusterSpecError(
+      options.source,
+      // Later YAML errors are mostly echoes of the first; one precise message helps more.
+      doc.errors.slice(0, 1).map((e) => ({
+        path: `line ${e.linePos?.[0]?.line ?? '?'}`,
+        message: (e.message.split('\n')[0] ?? e.message).replace(/:$/, ''),
+      })),
+    );
+  }
+  const issues: SpecIssue[] = [];
+  const raw = interpolateEnv(doc.toJS(), options.env ?? process.env, issues);
+  if (issues.length > 0) throw new InvalidClusterSpecError(options.source, issues);
+  const parsed = clustersFileSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidClusterSpecError(options.source, issuesFromZod(parsed.error));
+  const clusters = Object.fromEntries(
+    Object.entries(parsed.data.clusters).map(([name, spec]) => [
+      name,
+      resolveHostPaths(spec, options.baseDir),
+    ]),
+  );
+  return { clusters };
+}
+
+export async function loadClustersFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ClustersFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ClustersFileUnreadableError(
+      `clusters file ${path} cannot be read (${(error as NodeJS.ErrnoException).code}); set FLINK_RUNBOOKS_CLUSTERS to its path`,
+    );
+  }
+  return parseClustersFile(text, { source: path, baseDir: resolve(path, '..'), env });
+}
+
+/** Validates an inline spec given in a workflow input or on the command line. */
+export function parseInlineSpec(cluster: string, spec: unknown, baseDir = process.cwd()): NamedCluster {
+  const parsed = clusterSpecSchema.safeParse(spec);
+  if (!parsed.success)
+    throw new InvalidClusterSpecError(`inline spec "${cluster}"`, issuesFromZod(parsed.error, ['spec']));
+  return { name: cluster, ...resolveHostPaths(parsed.data, baseDir) };
+}
+
+/** Finds the cluster a runbook input names, in the clusters file or inline. */
+export async function resolveClusterRef(ref: ClusterRef, file = clustersFilePath()): Promise<NamedCluster> {
+  if (ref.spec !== undefined) return parseInlineSpec(ref.cluster, ref.spec);
+  const { clusters } = await loadClustersFile(file);
+  const spec = clusters[ref.cluster];
+  if (!spec) throw new UnknownClusterError(ref.cluster, Object.keys(clusters), file);
+  return { name: ref.cluster, ...spec };
+}
+
+/** The job a runbook acts on: the named one, or the only one when the cluster has one. */
+export function selectJob(cluster: NamedCluster, job?: string): JobSpec {
+  const names = cluster.jobs.map((j) => j.name);
+  const wanted = job ?? (cluster.jobs.length === 1 ? names[0] : undefined);
+  const found = cluster.jobs.find((j) => j.name === wanted);
+  if (!found) throw new UnknownJobError(job ?? '(none given)', cluster.name, names);
+  return found;
+}

@@ -1,0 +1,321 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/**
+ * The one description of a Flink HA deployment as the seeds run it. Every entry point (clusters
+ * file, workflow input, CLI) validates through these schemas; the TypeScript types are inferred.
+ * Objects are strict so that a misspelt key is an error, not a silently ignored setting.
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"')
+  .max(63);
+
+/** A duration such as "60s", "5m", or milliseconds; parsed to milliseconds. */
+const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 500ms, 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  if (ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `must be a positive duration, got ${value}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const port = z.number().int().min(1).max(65_535);
+
+const httpUrl = z
+  .string()
+  .url('must be a URL such as http://127.0.0.1:8081')
+  .refine((url) => /^https?:\/\//.test(url), 'must be an http:// or https:// URL')
+  .transform((url) => url.replace(/\/+$/, ''));
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+/** Where a secret lives. A plain string here would put the secret into workflow history. */
+export const secretRefSchema = z.union(
+  [z.strictObject({ fromEnv: envName }), z.strictObject({ fromFile: z.string().min(1) })],
+  {
+    error: (issue) =>
+      typeof issue.input === 'string'
+        ? 'secrets must be references like {fromEnv: NAME} or {fromFile: /path}, not inline values'
+        : 'must be {fromEnv: NAME} or {fromFile: /path}',
+  },
+);
+
+/** `host:port[,host:port]` as Flink's high-availability.zookeeper.quorum takes it. */
+const quorum = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be host:port[,host:port...]');
+
+const flinkConfig = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+const containerPath = z.string().regex(/^\//, 'must be an absolute path inside the container');
+const storageUri = z.string().regex(/^[a-z][a-z0-9+.-]*:\/\//, 'must be a URI such as file:///opt/flink/ha');
+
+export const jobManagerSchema = z.strictObject({
+  role: z.enum(['primary', 'standby']),
+  url: httpUrl,
+  container: name,
+  /** Ports this JobManager binds besides REST; pinned because every container uses host networking. */
+  ports: z.strictObject({ rpc: port, blob: port, ha: port }).optional(),
+  /** Extra Flink settings for this JobManager only. */
+  config: flinkConfig.default({}),
+});
+
+export const taskManagerSchema = z.strictObject({
+  container: name,
+  ports: z.strictObject({ rpc: port, data: port }).optional(),
+  config: flinkConfig.default({}),
+});
+
+export const checkpointSettingsSchema = z
+  .strictObject({
+    interval: duration.default(30_000),
+    timeout: duration.default(180_000),
+    minPause: duration.default(5_000),
+    maxConcurrent: z.number().int().min(1).default(1),
+    tolerableFailures: z.number().int().min(0).default(5),
+  })
+  .refine((c) => c.timeout >= c.interval, {
+    message: 'timeout must not be shorter than interval',
+    path: ['timeout'],
+  });
+
+export const outputSchema = z.strictObject({
+  /** Directory the sink writes to: a host path, or a path inside `container` when set. */
+  path: z.string().min(1),
+  container: name.optional(),
+  pattern: z.string().min(1).default('*.csv'),
+  /** No committed file for longer than this is a stall (the seeds check a 5-minute window). */
+  freshness: duration.default(300_000),
+  /** An `.inprogress` file older than this is stuck (never committed by a checkpoint). */
+  inProgressLimit: duration.default(600_000),
+  /** The sample job writes a sequence number first in each row; check it for gaps and duplicates. */
+  sequenceColumn: z.number().int().min(0).optional(),
+});
+
+const sqlProbe = {
+  user: z.string().min(1),
+  password: secretRefSchema,
+  /** The change that must show up in the output, e.g. the seeds' UPDATE ... WHERE ROWNUM <= 18. */
+  sql: z.string().min(1),
+  timeout: duration.default(120_000),
+};
+
+export const probeSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('postgres'),
+      host: z.string(),
+      port: port.default(5432),
+      database: z.string(),
+      ...sqlProbe,
+    }),
+    z.strictObject({ type: z.literal('oracle'), connectString: z.string().min(1), ...sqlProbe }),
+    /** The sandbox job copies the content of `<controlDir>/marker` into every row it writes. */
+    z.strictObject({
+      type: z.literal('marker'),
+      controlDir: z.string().min(1),
+      timeout: duration.default(60_000),
+    }),
+  ],
+  { error: 'type must be one of postgres, oracle, marker' },
+);
+
+export const jobSchema = z.strictObject({
+  name,
+  /** Path of the job jar on the machine running the worker; uploaded through the REST API. */
+  jar: z.string().min(1),
+  entryClass: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'must be a Java class name'),
+  parallelism: z.number().int().min(1).max(32_768).default(1),
+  args: z.array(z.string()).default([]),
+  savepointDir: storageUri,
+  checkpointDir: storageUri,
+  checkpoints: checkpointSettingsSchema.default({
+    interval: 30_000,
+    timeout: 180_000,
+    minPause: 5_000,
+    maxConcurrent: 1,
+    tolerableFailures: 5,
+  }),
+  /** On redeploy, take a savepoint of the running job and start the new one from it. */
+  keepState: z.boolean().default(true),
+  output: outputSchema.optional(),
+  probe: probeSchema.optional(),
+});
+
+/** The seeds' health monitor: every 60 s, 5-minute file window, at most 3 restarts, 5-minute cooldown. */
+export const monitorSchema = z.strictObject({
+  interval: duration.default(60_000),
+  fileWindow: duration.default(300_000),
+  maxRestarts: z.number().int().min(0).default(3),
+  restartWindow: duration.default(3_600_000),
+  cooldown: duration.default(300_000),
+});
+
+const severity = z.enum(['info', 'warning', 'critical']);
+const alertCommon = { name: name.optional(), minSeverity: severity.default('warning') };
+
+export const alertChannelSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('email'),
+      ...alertCommon,
+      smtp: z.strictObject({
+        host: z.string().min(1),
+        port: port.default(587),
+        secure: z.boolean().default(false),
+        user: z.string().optional(),
+        password: secretRefSchema.optional(),
+      }),
+      from: z.email(),
+      to: z.array(z.email()).min(1, 'needs at least one recipient'),
+    }),
+    z.strictObject({
+      type: z.literal('dingtalk'),
+      ...alertCommon,
+      webhook: secretRefSchema,
+      secret: secretRefSchema.optional(),
+    }),
+    z.strictObject({ type: z.literal('slack'), ...alertCommon, webhook: secretRefSchema }),
+    z.strictObject({ type: z.literal('wecom'), ...alertCommon, webhook: secretRefSchema }),
+    z.strictObject({
+      type: z.literal('lark'),
+      ...alertCommon,
+      webhook: secretRefSchema,
+      secret: secretRefSchema.optional(),
+    }),
+    z.strictObject({
+      type: z.literal('webhook'),
+      ...alertCommon,
+      url: secretRefSchema,
+      headers: z.record(z.string(), secretRefSchema).default({}),
+    }),
+  ],
+  { error: 'type must be one of email, dingtalk, slack, wecom, lark, webhook' },
+);
+
+export const volumeSchema = z.strictObject({ host: z.string().min(1), container: containerPath });
+
+export const clusterSpecSchema = z
+  .strictObject({
+    flinkVersion: z
+      .string()
+      .regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 1.20 or 1.20.3')
+      .default('1.20'),
+    images: z
+      .strictObject({ flink: z.string().min(1), zookeeper: z.string().min(1) })
+      .default({ flink: 'flink-runbooks/flink:1.20.3', zookeeper: 'flink-runbooks/zookeeper:3.8' }),
+    zookeeper: z.strictObject({
+      quorum,
+      root: z.string().regex(/^\//, 'must start with /').default('/flink'),
+      clusterId: z.string().regex(/^\/?[\w.-]+$/, 'must be a name such as /realtime-pipeline'),
+      container: name.optional(),
+    }),
+    ha: z.strictObject({ storageDir: storageUri }),
+    jobManagers: z.array(jobManagerSchema).min(2, 'an HA cluster needs a primary and a standby JobManager'),
+    taskManagers: z.strictObject({
+      slots: z.number().int().min(1).default(1),
+      containers: z.array(taskManagerSchema).min(1, 'needs at least one TaskManager'),
+    }),
+    /** Flink settings shared by every JobManager and TaskManager. */
+    flinkConfig: flinkConfig.default({}),
+    /** Host directories mounted into every Flink container (HA storage, checkpoints, output). */
+    volumes: z.array(volumeSchema).default([]),
+    jobs: z.array(jobSchema).min(1, 'needs at least one job'),
+    monitor: monitorSchema.default({
+      interval: 60_000,
+      fileWindow: 300_000,
+      maxRestarts: 3,
+      restartWindow: 3_600_000,
+      cooldown: 300_000,
+    }),
+    alerts: z.array(alertChannelSchema).default([]),
+    storage: z
+      .strictObject({ minFreeGb: z.number().min(0).default(100), paths: z.array(z.string()).default([]) })
+      .default({ minFreeGb: 100, paths: [] }),
+  })
+  .superRefine((spec, ctx) => {
+    const primaries = spec.jobManagers.filter((jm) => jm.role === 'primary').length;
+    if (primaries !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jobManagers'],
+        message: `needs exactly one primary, found ${primaries}`,
+      });
+    }
+    flagDuplicates(
+      ctx,
+      spec.jobManagers.map((jm) => jm.url),
+      ['jobManagers'],
+      'url',
+      'JobManager URL',
+    );
+    const containers = [
+      ...spec.jobManagers.map((jm) => jm.container),
+      ...spec.taskManagers.containers.map((tm) => tm.container),
+      ...(spec.zookeeper.container ? [spec.zookeeper.container] : []),
+    ];
+    const seen = new Set<string>();
+    for (const container of containers) {
+      if (seen.has(container)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['containers'],
+          message: `container name "${container}" is used twice`,
+        });
+      }
+      seen.add(container);
+    }
+    flagDuplicates(
+      ctx,
+      spec.jobs.map((job) => job.name),
+      ['jobs'],
+      'name',
+      'job name',
+    );
+  });
+
+function flagDuplicates(ctx: z.RefinementCtx, values: string[], path: string[], field: string, what: string) {
+  const first = new Map<string, number>();
+  values.forEach((value, index) => {
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, index);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, index, field],
+        message: `duplicate ${what} "${value}" (also at ${path.join('.')}[${earlier}])`,
+      });
+    }
+  });
+}
+
+export const clustersFileSchema = z.strictObject({
+  clusters: z
+    .record(name, clusterSpecSchema, {
+      error: (issue) =>
+        issue.code === 'invalid_key'
+          ? `cluster name "${String(issue.input)}" must be lower-case letters, digits, ".", "_" or "-"`
+          : undefined,
+    })
+    .refine((clusters) => Object.keys(clusters).length > 0, 'the file defines no cluster'),
+});
+
+export type ClusterSpec = z.output<typeof clusterSpecSchema>;
+export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
+export type JobSpec = z.output<typeof jobSchema>;
+export type JobManagerSpec = z.output<typeof jobManagerSchema>;
+export type AlertChannel = z.output<typeof alertChannelSchema>;
+export type MonitorSettings = z.output<typeof monitorSchema>;
+export type ClustersFile = z.output<typeof clustersFileSchema>;
+
+/** A cluster spec together with the name it is known by. */
+export type NamedCluster = ClusterSpec & { name: string };

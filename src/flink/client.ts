@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Agent, FormData, request, errors as undiciErrors } from 'undici';
+import { errorForStatus, type FlinkRestError, FlinkUnreachableError } from './errors';
+import type {
+  CheckpointingStatistics,
+  ClusterOverview,
+  JarRunRequest,
+  JobDetails,
+  JobOverview,
+} from './types';
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  /** A multipart body (jar upload) instead of JSON. */
+  form?: FormData;
+  timeoutMs?: number;
+}
+
+const agent = new Agent({ connections: 8, keepAliveTimeout: 10_000 });
+
+/** One JobManager's REST endpoint. */
+export class FlinkRestClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly defaultTimeoutMs = 5_000,
+  ) {}
+
+  async call<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    const timeout = options.timeoutMs ?? this.defaultTimeoutMs;
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, {
+        dispatcher: agent,
+        method: options.method ?? 'GET',
+        headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+        body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: AbortSignal.timeout(timeout),
+      });
+    } catch (error) {
+      throw unreachable(url, error);
+    }
+    const text = await response.body.text().catch((error) => {
+      throw unreachable(url, error);
+    });
+    const body = parseJson(text);
+    if (response.statusCode >= 400) throw errorForStatus(response.statusCode, url, body);
+    return body as T;
+  }
+
+  overview(): Promise<ClusterOverview> {
+    return this.call('/overview');
+  }
+
+  async jobsOverview(): Promise<JobOverview[]> {
+    return (await this.call<{ jobs: JobOverview[] }>('/jobs/overview')).jobs;
+  }
+
+  job(jobId: string): Promise<JobDetails> {
+    return this.call(`/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  checkpoints(jobId: string): Promise<CheckpointingStatistics> {
+    return this.call(`/jobs/${encodeURIComponent(jobId)}/checkpoints`);
+  }
+
+  /** Cancels a job. Callers must know its state is safe in a completed checkpoint or savepoint. */
+  async cancel(jobId: string): Promise<void> {
+    await this.call(`/jobs/${encodeURIComponent(jobId)}?mode=cancel`, { method: 'PATCH' });
+  }
+
+  /** Uploads a jar; returns the id Flink gives it (`<uuid>_<file name>`). */
+  async uploadJar(path: string): Promise<string> {
+    const form = new FormData();
+    form.set(
+      'jarfile',
+      new Blob([await readFile(path)], { type: 'application/x-java-archive' }),
+      basename(path),
+    );
+    const answer = await this.call<{ filename: string; status: string }>('/jars/upload', {
+      method: 'POST',
+      form,
+      timeoutMs: 60_000,
+    });
+    return basename(answer.filename);
+  }
+
+  async runJar(jarId: string, run: JarRunRequest): Promise<string> {
+    const answer = await this.call<{ jobid: string }>(`/jars/${encodeURIComponent(jarId)}/run`, {
+      method: 'POST',
+      body: run,
+      timeoutMs: 60_000,
+    });
+    return answer.jobid;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function unreachable(url: string, error: unknown): FlinkRestError {
+  const cause = error as { code?: string; name?: string; message?: string };
+  const reason =
+    cause instanceof undiciErrors.HeadersTimeoutError ||
+    cause.name === 'TimeoutError' ||
+    cause.name === 'AbortError'
+      ? 'timed out'
+      : (cause.code ?? cause.message ?? 'failed');
+  return new FlinkUnreachableError(`${url} unreachable: ${reason}`, url);
+}

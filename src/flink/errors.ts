@@ -1,0 +1,85 @@
+/**
+ * How a Flink REST call failed. The names are the failure types workflows match on:
+ * the first three are worth retrying, the rest are not (no retry fixes a 400 or an unknown job).
+ */
+export const RETRYABLE_FLINK_ERRORS = ['FlinkUnreachable', 'FlinkNoLeader', 'FlinkServerError'] as const;
+export const NON_RETRYABLE_FLINK_ERRORS = [
+  'FlinkBadRequest',
+  'FlinkNotFound',
+  'FlinkRequestRejected',
+] as const;
+
+export class FlinkRestError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Connection refused, reset or timed out: the JobManager is down or unreachable. */
+export class FlinkUnreachableError extends FlinkRestError {
+  override name = 'FlinkUnreachable';
+}
+/** 503: the JobManager runs but knows no leader (an election is in progress). */
+export class FlinkNoLeaderError extends FlinkRestError {
+  override name = 'FlinkNoLeader';
+}
+export class FlinkServerError extends FlinkRestError {
+  override name = 'FlinkServerError';
+}
+export class FlinkBadRequestError extends FlinkRestError {
+  override name = 'FlinkBadRequest';
+}
+/** 404: unknown job, jar, trigger id or path. */
+export class FlinkNotFoundError extends FlinkRestError {
+  override name = 'FlinkNotFound';
+}
+/** Any other 4xx (e.g. 401/403 behind an auth proxy, 409 conflict). */
+export class FlinkRequestRejectedError extends FlinkRestError {
+  override name = 'FlinkRequestRejected';
+}
+
+/**
+ * Flink answers errors as {"errors": ["..."]}. For a 500 the first entry is "Internal server
+ * error." and the cause sits in a stack trace; the root "Caused by:" line is what a person needs.
+ */
+export function flinkErrorText(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || !Array.isArray((body as { errors?: unknown }).errors))
+    return undefined;
+  const lines = (body as { errors: unknown[] }).errors
+    .filter((e): e is string => typeof e === 'string')
+    .flatMap((e) => e.split('\n'))
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('at ') && !line.startsWith('...'));
+  const rootCause = lines
+    .filter((line) => line.startsWith('Caused by: '))
+    .at(-1)
+    ?.slice('Caused by: '.length);
+  const text = rootCause ?? lines.find((line) => /Exception: /.test(line)) ?? lines[0];
+  return text?.slice(0, 500);
+}
+
+/**
+ * Flink reports several caller mistakes as 500 (an unknown jar, a missing entry class): those
+ * are recognised by their cause, so that no retry is wasted on them.
+ */
+const NOT_FOUND_CAUSE = /NotFoundException|Jar file .* does not exist|could not be found/;
+const REJECTED_PROGRAM_CAUSE =
+  /ProgramInvocationException|ClassNotFoundException|Could not find class|NoSuchMethodException/;
+
+export function errorForStatus(status: number, url: string, body: unknown): FlinkRestError {
+  const detail = flinkErrorText(body);
+  const message = `${status} from ${url}${detail ? `: ${detail}` : ''}`;
+  if (status === 503) return new FlinkNoLeaderError(message, url, status);
+  if (status === 404 || (status >= 500 && detail && NOT_FOUND_CAUSE.test(detail))) {
+    return new FlinkNotFoundError(message, url, status);
+  }
+  if (status === 400 || (status >= 500 && detail && REJECTED_PROGRAM_CAUSE.test(detail))) {
+    return new FlinkBadRequestError(message, url, status);
+  }
+  if (status >= 500) return new FlinkServerError(message, url, status);
+  return new FlinkRequestRejectedError(message, url, status);
+}

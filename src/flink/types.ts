@@ -1,0 +1,81 @@
+/** The parts of Flink's REST responses (1.20; 2.x where it differs) that the runbooks read. */
+
+export interface ClusterOverview {
+  'flink-version': string;
+  'flink-commit'?: string;
+  taskmanagers: number;
+  'slots-total': number;
+  'slots-available': number;
+  'jobs-running': number;
+  'jobs-finished': number;
+  'jobs-cancelled': number;
+  'jobs-failed': number;
+}
+
+export type JobState =
+  | 'INITIALIZING'
+  | 'CREATED'
+  | 'RUNNING'
+  | 'FAILING'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELED'
+  | 'FINISHED'
+  | 'RESTARTING'
+  | 'SUSPENDED'
+  | 'RECONCILING';
+
+export interface JobOverview {
+  jid: string;
+  name: string;
+  state: JobState;
+  'start-time': number;
+  'end-time': number;
+  duration: number;
+  'last-modification': number;
+}
+
+export interface JobDetails {
+  jid: string;
+  name: string;
+  state: JobState;
+  'start-time': number;
+  'end-time': number;
+  duration: number;
+  now: number;
+  timestamps: Partial<Record<JobState, number>>;
+  vertices: Array<{ id: string; name: string; parallelism: number; status: string }>;
+}
+
+export interface CheckpointSummary {
+  id: number;
+  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  is_savepoint: boolean;
+  trigger_timestamp: number;
+  latest_ack_timestamp?: number;
+  external_path?: string;
+  failure_timestamp?: number;
+  failure_message?: string;
+}
+
+export interface CheckpointingStatistics {
+  counts: { restored: number; total: number; in_progress: number; completed: number; failed: number };
+  latest: {
+    completed: CheckpointSummary | null;
+    savepoint: CheckpointSummary | null;
+    failed: CheckpointSummary | null;
+    restored: { id: number; restore_timestamp: number; is_savepoint: boolean; external_path?: string } | null;
+  };
+  history: CheckpointSummary[];
+}
+
+export interface JarRunRequest {
+  entryClass?: string;
+  programArgsList?: string[];
+  parallelism?: number;
+  savepointPath?: string;
+  allowNonRestoredState?: boolean;
+  /** Flink 1.20: CLAIM, NO_CLAIM or LEGACY. */
+  restoreMode?: 'CLAIM' | 'NO_CLAIM' | 'LEGACY';
+  jobId?: string;
+}

@@ -1,0 +1,38 @@
+export class WaitTimeoutError extends Error {
+  override name = 'WaitTimeout';
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface PollOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** What is being waited for, for the timeout message. */
+  what: string;
+  /** Called on every attempt, e.g. an activity heartbeat. */
+  onAttempt?: (attempt: number, last: unknown) => void;
+}
+
+/**
+ * Calls `probe` until it returns something other than undefined, or the time runs out.
+ * A probe that throws counts as "not yet"; the last error is named in the timeout message.
+ */
+export async function pollUntil<T>(probe: () => Promise<T | undefined>, options: PollOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last: unknown;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+      last = undefined;
+    } catch (error) {
+      last = error;
+    }
+    options.onAttempt?.(attempt, last);
+    if (Date.now() >= deadline) {
+      const why = last instanceof Error ? `; last error: ${last.message}` : '';
+      throw new WaitTimeoutError(`${options.what} not reached within ${options.timeoutMs} ms${why}`);
+    }
+    await sleep(options.intervalMs ?? 500);
+  }
+}

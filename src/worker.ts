@@ -1,0 +1,53 @@
+/**
+ * The one worker process: every runbook workflow and every activity on one task queue.
+ * `npm run worker` runs it with the connection from the environment (see temporal/connection.ts);
+ * SIGINT or SIGTERM lets running activities finish their attempt, then exits.
+ */
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import * as activities from './activities';
+import { connectionOptions, temporalSettingsFromEnv } from './temporal/connection';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface RunbookWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  /** Tests bundle the workflows once and pass the bundle to every worker. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue,
+    activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    shutdownGraceTime: '10s',
+  });
+}
+
+async function main(): Promise<void> {
+  const settings = temporalSettingsFromEnv();
+  const connection = await NativeConnection.connect(connectionOptions(settings));
+  const worker = await createWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+  });
+  console.log(
+    `worker polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`,
+  );
+  // The SDK installs SIGINT/SIGTERM handlers that shut the worker down gracefully.
+  await worker.run();
+  await connection.close();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,15 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { CONFIG_ERROR_TYPES } from '../config/errors';
+
+/** Reading the spec: a bad or unknown cluster is final, anything else (a file being written) is retried. */
+export const { resolveCluster } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...CONFIG_ERROR_TYPES] },
+});
+
+/** Observation: cheap, each call bounded by its own REST timeouts. */
+export const { probeJobManagers } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3 },
+});

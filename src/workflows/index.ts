@@ -1,0 +1,2 @@
+/** Every workflow the worker registers; each file reads like the runbook it replaces. */
+export { clusterStatus } from './cluster-status';

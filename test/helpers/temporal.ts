@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createWorker } from '../../src/worker';
+
+/** A client and a worker on a fresh task queue of the run's dev server; the worker runs during `use`. */
+export async function withWorker<T>(
+  use: (ctx: { client: Client; taskQueue: string; worker: Worker }) => Promise<T>,
+): Promise<T> {
+  const address = inject('temporalAddress');
+  const taskQueue = `test-${randomUUID()}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  try {
+    return await worker.runUntil(use({ client, taskQueue, worker }));
+  } finally {
+    await connection.close();
+    await nativeConnection.close();
+  }
+}

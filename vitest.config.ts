@@ -1,0 +1,53 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Four projects run in this order, each runnable alone (`npx vitest run --project unit`):
+ * unit (pure code), workflow (real Temporal dev server), integration (real Flink sandbox in
+ * Docker), e2e (runbooks against the sandbox). The Temporal SDK's native runtime needs forks.
+ */
+const common = { pool: 'forks' as const, environment: 'node' as const };
+
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      { test: { ...common, name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      {
+        test: {
+          ...common,
+          name: 'workflow',
+          include: ['test/workflow/**/*.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts'],
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/setup/sandbox.ts'],
+          // One sandbox, shared: files run one after another so a failover test does not meet a job test.
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 2 },
+          testTimeout: 240_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts', 'test/setup/sandbox.ts'],
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 3 },
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
