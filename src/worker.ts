@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as activities from './activities';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal/connection';
+import { ErrorNameAsFailureType } from './temporal/error-types';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -24,6 +25,7 @@ export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
     activities,
+    interceptors: { activity: [() => ({ inbound: new ErrorNameAsFailureType() })] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     shutdownGraceTime: '10s',
   });

@@ -20,7 +20,11 @@ rm -rf "$dist.tmp" && mkdir -p "$dist.tmp"
 tar -xzf "apache-flink-libraries-$version.tar.gz" -C "$dist.tmp" --strip-components=2 \
   "apache-flink-libraries-$version/deps"
 rm -rf "$dist.tmp/licenses"
-unzip -q -o apache_flink-"$version"-*.whl 'pyflink/bin/*' 'pyflink/conf/*' -d "$dist.tmp/wheel"
+python3 - "$dist.tmp/wheel" apache_flink-"$version"-*.whl <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[2]) as wheel:
+    wheel.extractall(sys.argv[1], [n for n in wheel.namelist() if n.startswith(('pyflink/bin/', 'pyflink/conf/'))])
+PY
 cp -a "$dist.tmp/wheel/pyflink/bin/." "$dist.tmp/bin/"
 mkdir -p "$dist.tmp/conf" "$dist.tmp/log"
 cp -a "$dist.tmp/wheel/pyflink/conf/." "$dist.tmp/conf/"

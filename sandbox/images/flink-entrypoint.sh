@@ -1,30 +1,34 @@
 #!/bin/bash
 # Entry point compatible with the official Flink image: `jobmanager`, `taskmanager` or
-# `standalone-job`, configured by FLINK_PROPERTIES (one `key: value` per line; later lines win).
+# `standalone-job`, configured by FLINK_PROPERTIES (one `key: value` per line). The properties are
+# merged into the distribution's conf/config.yaml by Flink's own config-parser-utils.sh, which
+# keeps the distribution's defaults (among them the JVM flags Java 17 needs).
 set -euo pipefail
-conf=/opt/flink/conf/config.yaml
+FLINK_HOME=/opt/flink
 
-write_config() {
-  # Flat keys are valid in Flink 1.20's config.yaml; keep the last value given for each key.
-  printf '%s\n' "blob.server.port: 6124" "jobmanager.rpc.port: 6123" "taskmanager.numberOfTaskSlots: 1" \
-    "${FLINK_PROPERTIES:-}" |
-    awk '/^[[:space:]]*#/ || !/:/ { next }
-         { key = $0; sub(/:.*/, "", key); gsub(/^[[:space:]]+|[[:space:]]+$/, "", key)
-           value = $0; sub(/^[^:]*:[[:space:]]*/, "", value)
-           if (!(key in seen)) order[n++] = key; seen[key] = value }
-         END { for (i = 0; i < n; i++) print order[i] ": " seen[order[i]] }' >"$conf"
+merge_properties() {
+  local args=() line key value
+  while IFS= read -r line; do
+    [[ "$line" =~ ^[[:space:]]*(#|$) || "$line" != *:* ]] && continue
+    key="${line%%:*}"; value="${line#*:}"
+    key="${key#"${key%%[![:space:]]*}"}"; key="${key%"${key##*[![:space:]]}"}"
+    value="${value#"${value%%[![:space:]]*}"}"
+    args+=("-D" "$key=$value")
+  done <<<"${FLINK_PROPERTIES:-}"
+  [ ${#args[@]} -eq 0 ] && return 0
+  "$FLINK_HOME/bin/config-parser-utils.sh" "$FLINK_HOME/conf" "$FLINK_HOME/bin" "$FLINK_HOME/lib" "${args[@]}" >/dev/null
 }
 
 case "${1:-}" in
   jobmanager)
-    shift; write_config
-    exec /opt/flink/bin/jobmanager.sh start-foreground "$@" ;;
+    shift; merge_properties
+    exec "$FLINK_HOME/bin/jobmanager.sh" start-foreground "$@" ;;
   taskmanager)
-    shift; write_config
-    exec /opt/flink/bin/taskmanager.sh start-foreground "$@" ;;
+    shift; merge_properties
+    exec "$FLINK_HOME/bin/taskmanager.sh" start-foreground "$@" ;;
   standalone-job)
-    shift; write_config
-    exec /opt/flink/bin/standalone-job.sh start-foreground "$@" ;;
+    shift; merge_properties
+    exec "$FLINK_HOME/bin/standalone-job.sh" start-foreground "$@" ;;
   *)
     exec "$@" ;;
 esac

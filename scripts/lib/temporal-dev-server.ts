@@ -61,7 +61,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw new Error(`port ${options.port} on 127.0.0.1 is already in use (another Temporal server?)`);
   }
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port)];
-  args.push('--log-level', options.logLevel ?? 'warn');
+  args.push('--log-level', options.logLevel ?? 'error');
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);

@@ -1,0 +1,90 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSandbox } from '../../scripts/lib/sandbox';
+import type { JobSpec, NamedCluster } from '../../src/config/schema';
+import { FlinkClusterClient } from '../../src/flink/cluster-client';
+import type { JobState } from '../../src/flink/types';
+import { readCommittedRows } from '../../src/output/files';
+import { pollUntil } from '../../src/util/poll';
+
+/** The sandbox cluster and its sample job, with the knobs the tests turn. */
+export interface Sandbox {
+  cluster: NamedCluster;
+  job: JobSpec;
+  rest: FlinkClusterClient;
+  outputDir: string;
+  controlDir: string;
+}
+
+export async function sandbox(): Promise<Sandbox> {
+  const cluster = await loadSandbox();
+  const job = cluster.jobs[0] as JobSpec;
+  if (!job.output || job.probe?.type !== 'marker')
+    throw new Error('the sandbox job needs output and a marker probe');
+  return {
+    cluster,
+    job,
+    rest: new FlinkClusterClient(cluster.jobManagers.map((jm) => jm.url)),
+    outputDir: job.output.path,
+    controlDir: job.probe.controlDir,
+  };
+}
+
+export function setFault(sb: Sandbox, fault: 'none' | 'stall' | 'fail' | 'slow'): void {
+  mkdirSync(sb.controlDir, { recursive: true });
+  writeFileSync(join(sb.controlDir, 'fault'), `${fault}\n`);
+}
+
+/** Test set-up only: cancels every job still running and empties the output directory. */
+export async function resetSandbox(sb: Sandbox): Promise<void> {
+  setFault(sb, 'none');
+  const jobs = await sb.rest.call((c) => c.jobsOverview());
+  const live = jobs.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state));
+  for (const j of live) await sb.rest.call((c) => c.cancel(j.jid));
+  for (const j of live) await waitForJobState(sb, j.jid, ['CANCELED', 'FAILED', 'FINISHED'], 60_000);
+  // Empty the directory, never replace it: the containers' bind mounts hold the old inode.
+  mkdirSync(sb.outputDir, { recursive: true });
+  for (const entry of readdirSync(sb.outputDir))
+    rmSync(join(sb.outputDir, entry), { recursive: true, force: true });
+}
+
+export async function submitSample(
+  sb: Sandbox,
+  options: { jar?: string; savepointPath?: string; args?: string[] } = {},
+): Promise<string> {
+  const jarId = await sb.rest.call((c) => c.uploadJar(options.jar ?? sb.job.jar));
+  return sb.rest.call((c) =>
+    c.runJar(jarId, {
+      entryClass: sb.job.entryClass,
+      parallelism: sb.job.parallelism,
+      programArgsList: options.args ?? sb.job.args,
+      savepointPath: options.savepointPath,
+    }),
+  );
+}
+
+export async function waitForJobState(sb: Sandbox, jobId: string, states: JobState[], timeoutMs = 90_000) {
+  return pollUntil(
+    async () => {
+      const job = await sb.rest.call((c) => c.job(jobId));
+      return states.includes(job.state) ? job.state : undefined;
+    },
+    { timeoutMs, what: `job ${jobId} in ${states.join('|')}` },
+  );
+}
+
+/** Resolves with the id of a completed checkpoint newer than `after`. */
+export async function waitForCheckpointAfter(sb: Sandbox, jobId: string, after: number, timeoutMs = 60_000) {
+  return pollUntil(
+    async () => {
+      const stats = await sb.rest.call((c) => c.checkpoints(jobId));
+      const id = stats.latest.completed?.id ?? 0;
+      return id > after ? id : undefined;
+    },
+    { timeoutMs, what: `a checkpoint of ${jobId} completed after #${after}` },
+  );
+}
+
+export async function committedSequence(sb: Sandbox): Promise<number[]> {
+  return (await readCommittedRows(sb.outputDir)).map((row) => Number(row[0]));
+}
