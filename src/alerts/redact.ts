@@ -1,0 +1,78 @@
+/**
+ * Secret scrubbing for everything that leaves the alert code: outcomes, errors, log lines.
+ * Webhook URLs are secrets as a whole (the token is in the path or the query), so besides the
+ * exact value every recognisable piece of a secret URL is scrubbed too.
+ */
+
+export const REDACTED = '[redacted]';
+
+/** Pieces of a URL shorter than this are left alone ("send", "hook"); tokens are longer. */
+const MIN_URL_PIECE = 6;
+
+/** The strings that would give a secret away: the value, its encodings, and for a URL its token-bearing parts. */
+export function secretVariants(secret: string): string[] {
+  const out = new Set<string>();
+  const add = (value: string | undefined, min = 1) => {
+    if (value === undefined || value.length < min) return;
+    out.add(value);
+    const encoded = encodeURIComponent(value);
+    if (encoded !== value) out.add(encoded);
+  };
+  for (const value of new Set([secret, secret.trim()])) {
+    add(value);
+    if (value.length >= 4) out.add(Buffer.from(value, 'utf8').toString('base64'));
+  }
+  let url: URL | undefined;
+  try {
+    url = /^[a-z][a-z0-9+.-]*:\/\//i.test(secret.trim()) ? new URL(secret.trim()) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url) {
+    add(url.href);
+    add(`${url.pathname}${url.search}`, MIN_URL_PIECE);
+    add(url.search.slice(1), MIN_URL_PIECE);
+    add(decodeSafe(url.username), 1);
+    add(decodeSafe(url.password), 1);
+    add(url.username, 1);
+    add(url.password, 1);
+    for (const [, value] of url.searchParams) add(value, MIN_URL_PIECE);
+    for (const segment of url.pathname.split('/')) {
+      add(segment, MIN_URL_PIECE);
+      add(decodeSafe(segment), MIN_URL_PIECE);
+    }
+  }
+  out.delete('');
+  return [...out];
+}
+
+function decodeSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Replaces every secret (and every variant that would give it away) in `text` with [redacted]. */
+export function redact(text: string, secrets: readonly string[]): string {
+  const needles = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretVariants))].sort(
+    (a, b) => b.length - a.length,
+  );
+  let result = text;
+  for (const needle of needles) {
+    if (result.includes(needle)) result = result.split(needle).join(REDACTED);
+  }
+  return result;
+}
+
+/** The message of anything thrown, as one line of text (still to be redacted). */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    const code = (error as NodeJS.ErrnoException).code;
+    const text = `${error.message || error.name}${cause}`;
+    return code && !text.includes(code) ? `${text} (${code})` : text;
+  }
+  return String(error);
+}
