@@ -1,2 +1,30 @@
 /** Every activity the worker registers. Activities do I/O; decisions live in src/policy. */
+export { sendAlert } from './alerts';
 export { probeJobManagers, resolveCluster } from './cluster';
+export {
+  createContainer,
+  execInContainer,
+  grepContainerLogs,
+  inspectContainer,
+  killContainer,
+  restartContainer,
+  startContainer,
+  stopContainer,
+} from './docker';
+export {
+  cancelJob,
+  getJobState,
+  listJobs,
+  listTaskManagers,
+  observeCheckpoints,
+  recentExceptions,
+  recordsOut,
+  stopWithSavepoint,
+  submitJob,
+  triggerSavepoint,
+  waitForCheckpoint,
+  waitForJobState,
+  waitForSavepoint,
+} from './flink';
+export { checkHaSettings, readLeader, waitForLeaderChange } from './leader';
+export { checkOutputSequence, observeOutput, waitForNewOutput } from './output';

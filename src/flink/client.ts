@@ -3,11 +3,17 @@ import { basename } from 'node:path';
 import { Agent, FormData, request, errors as undiciErrors } from 'undici';
 import { errorForStatus, type FlinkRestError, FlinkUnreachableError } from './errors';
 import type {
+  AsyncOperationStatus,
+  CheckpointConfig,
   CheckpointingStatistics,
   ClusterOverview,
+  JarInfo,
   JarRunRequest,
   JobDetails,
+  JobExceptions,
   JobOverview,
+  MetricValue,
+  TaskManagerInfo,
 } from './types';
 
 export interface RequestOptions {
@@ -66,6 +72,85 @@ export class FlinkRestClient {
 
   checkpoints(jobId: string): Promise<CheckpointingStatistics> {
     return this.call(`/jobs/${encodeURIComponent(jobId)}/checkpoints`);
+  }
+
+  checkpointConfig(jobId: string): Promise<CheckpointConfig> {
+    return this.call(`/jobs/${encodeURIComponent(jobId)}/checkpoints/config`);
+  }
+
+  exceptions(jobId: string, maxExceptions = 10): Promise<JobExceptions> {
+    return this.call(`/jobs/${encodeURIComponent(jobId)}/exceptions?maxExceptions=${maxExceptions}`);
+  }
+
+  jobMetrics(jobId: string, names: string[]): Promise<MetricValue[]> {
+    return this.call(
+      `/jobs/${encodeURIComponent(jobId)}/metrics?get=${names.map(encodeURIComponent).join(',')}`,
+    );
+  }
+
+  /** A vertex's metrics summed over its subtasks (e.g. numRecordsOutPerSecond). */
+  vertexMetrics(jobId: string, vertexId: string, names: string[]): Promise<MetricValue[]> {
+    const get = names.map(encodeURIComponent).join(',');
+    return this.call(
+      `/jobs/${encodeURIComponent(jobId)}/vertices/${encodeURIComponent(vertexId)}/subtasks/metrics?get=${get}&agg=sum`,
+    );
+  }
+
+  async taskManagers(): Promise<TaskManagerInfo[]> {
+    return (await this.call<{ taskmanagers: TaskManagerInfo[] }>('/taskmanagers')).taskmanagers;
+  }
+
+  /** This JobManager's own configuration (a standby answers with its own, not the leader's). */
+  async jobManagerConfig(): Promise<Record<string, string>> {
+    const entries = await this.call<Array<{ key: string; value: string }>>('/jobmanager/config');
+    return Object.fromEntries(entries.map((e) => [e.key, e.value]));
+  }
+
+  /**
+   * Triggers a savepoint, the job keeps running. `triggerId` makes a retry of the same request
+   * find the operation already under way instead of starting a second one.
+   */
+  async triggerSavepoint(
+    jobId: string,
+    body: { targetDirectory?: string; triggerId: string; formatType?: 'CANONICAL' | 'NATIVE' },
+  ): Promise<string> {
+    const answer = await this.call<{ 'request-id': string }>(
+      `/jobs/${encodeURIComponent(jobId)}/savepoints`,
+      {
+        method: 'POST',
+        body: {
+          'target-directory': body.targetDirectory,
+          'cancel-job': false,
+          triggerId: body.triggerId,
+          formatType: body.formatType,
+        },
+      },
+    );
+    return answer['request-id'];
+  }
+
+  /** Stop-with-savepoint: no record is processed between the savepoint and the stop. */
+  async stopWithSavepoint(
+    jobId: string,
+    body: { targetDirectory?: string; triggerId: string; drain?: boolean },
+  ): Promise<string> {
+    const answer = await this.call<{ 'request-id': string }>(`/jobs/${encodeURIComponent(jobId)}/stop`, {
+      method: 'POST',
+      body: { targetDirectory: body.targetDirectory, triggerId: body.triggerId, drain: body.drain ?? false },
+    });
+    return answer['request-id'];
+  }
+
+  savepointStatus(jobId: string, triggerId: string): Promise<AsyncOperationStatus> {
+    return this.call(`/jobs/${encodeURIComponent(jobId)}/savepoints/${encodeURIComponent(triggerId)}`);
+  }
+
+  async jars(): Promise<JarInfo[]> {
+    return (await this.call<{ files: JarInfo[] }>('/jars')).files;
+  }
+
+  async deleteJar(jarId: string): Promise<void> {
+    await this.call(`/jars/${encodeURIComponent(jarId)}`, { method: 'DELETE' });
   }
 
   /** Cancels a job. Callers must know its state is safe in a completed checkpoint or savepoint. */

@@ -79,3 +79,63 @@ export interface JarRunRequest {
   restoreMode?: 'CLAIM' | 'NO_CLAIM' | 'LEGACY';
   jobId?: string;
 }
+
+/** GET /jobs/:id/checkpoints/config (1.20 field names; 2.x keeps these). */
+export interface CheckpointConfig {
+  mode: string;
+  interval: number;
+  timeout: number;
+  min_pause: number;
+  max_concurrent: number;
+  tolerable_failed_checkpoints?: number;
+  externalization?: { enabled: boolean; delete_on_cancellation: boolean };
+  unaligned_checkpoints?: boolean;
+}
+
+/** GET /jobs/:id/savepoints/:triggerId and GET /jobs/:id/stop status. */
+export interface AsyncOperationStatus {
+  status: { id: 'IN_PROGRESS' | 'COMPLETED' };
+  operation?: {
+    location?: string;
+    'failure-cause'?: { class?: string; 'stack-trace'?: string; 'serialized-throwable'?: string };
+  };
+}
+
+export interface JobExceptions {
+  'root-exception'?: string | null;
+  timestamp?: number | null;
+  exceptionHistory?: {
+    entries: Array<{
+      exceptionName: string;
+      stacktrace: string;
+      timestamp: number;
+      taskName?: string | null;
+    }>;
+    truncated: boolean;
+  };
+}
+
+export interface TaskManagerInfo {
+  id: string;
+  path: string;
+  dataPort: number;
+  timeSinceLastHeartbeat: number;
+  slotsNumber: number;
+  freeSlots: number;
+}
+
+export interface JarInfo {
+  id: string;
+  name: string;
+  uploaded: number;
+  entry: Array<{ name: string; description: string | null }>;
+}
+
+export type MetricValue = {
+  id: string;
+  value?: string;
+  sum?: number;
+  min?: number;
+  max?: number;
+  avg?: number;
+};

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 /**
  * What a FileSink left in its output directory. Committed part files are visible; in-progress
@@ -38,19 +38,35 @@ async function walk(dir: string, found: string[] = []): Promise<string[]> {
   return found;
 }
 
-export async function listOutput(dir: string, pattern = '*.csv'): Promise<OutputListing> {
+/** Pure: sorts files into committed (matching the pattern) and in-progress (hidden, `.inprogress`). */
+export function classifyOutput(files: OutputFile[], pattern = '*.csv'): OutputListing {
   const matches = globToRegExp(pattern);
   const listing: OutputListing = { committed: [], inProgress: [] };
-  for (const path of await walk(dir)) {
-    const name = relative(dir, path).split('/').at(-1) ?? '';
-    const info = await stat(path).catch(() => undefined);
-    if (!info) continue; // committed or cleaned up between readdir and stat
-    const file = { path, size: info.size, mtimeMs: info.mtimeMs };
+  for (const file of files) {
+    const name = file.path.split('/').at(-1) ?? '';
     if (name.includes('.inprogress')) listing.inProgress.push(file);
     else if (!name.startsWith('.') && matches.test(name)) listing.committed.push(file);
   }
   listing.committed.sort((a, b) => a.mtimeMs - b.mtimeMs);
   return listing;
+}
+
+export async function listOutput(dir: string, pattern = '*.csv'): Promise<OutputListing> {
+  const files: OutputFile[] = [];
+  for (const path of await walk(dir)) {
+    const info = await stat(path).catch(() => undefined);
+    if (info) files.push({ path, size: info.size, mtimeMs: info.mtimeMs }); // else committed or removed meanwhile
+  }
+  return classifyOutput(files, pattern);
+}
+
+/** Parses `find <dir> -type f -printf '%T@ %s %p\n'`, for output inside a container. */
+export function parseFindListing(text: string): OutputFile[] {
+  return text
+    .split('\n')
+    .map((line) => /^(\d+(?:\.\d+)?) (\d+) (.+)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ mtimeMs: Math.round(Number(m[1]) * 1000), size: Number(m[2]), path: m[3] as string }));
 }
 
 /** Reads every row of the committed files. */

@@ -11,6 +11,8 @@ export interface PollOptions {
   what: string;
   /** Called on every attempt, e.g. an activity heartbeat. */
   onAttempt?: (attempt: number, last: unknown) => void;
+  /** How to wait between attempts; an activity passes its cancellable sleep. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -33,6 +35,6 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, options:
       const why = last instanceof Error ? `; last error: ${last.message}` : '';
       throw new WaitTimeoutError(`${options.what} not reached within ${options.timeoutMs} ms${why}`);
     }
-    await sleep(options.intervalMs ?? 500);
+    await (options.sleep ?? sleep)(options.intervalMs ?? 500);
   }
 }

@@ -12,6 +12,7 @@ export interface Sandbox {
   cluster: NamedCluster;
   job: JobSpec;
   rest: FlinkClusterClient;
+  output: NonNullable<JobSpec['output']>;
   outputDir: string;
   controlDir: string;
 }
@@ -25,6 +26,7 @@ export async function sandbox(): Promise<Sandbox> {
     cluster,
     job,
     rest: new FlinkClusterClient(cluster.jobManagers.map((jm) => jm.url)),
+    output: job.output,
     outputDir: job.output.path,
     controlDir: job.probe.controlDir,
   };

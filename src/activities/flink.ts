@@ -1,0 +1,325 @@
+import { FlinkClusterClient } from '../flink/cluster-client';
+import { FlinkNotFoundError } from '../flink/errors';
+import type { CheckpointSummary, JobState } from '../flink/types';
+import { waitUntil } from './heartbeat';
+
+/**
+ * Flink REST activities. Each takes the JobManager URLs of the cluster and talks to whichever
+ * answers; errors keep their typed names (FlinkUnreachable, FlinkNoLeader, FlinkNotFound, ...).
+ */
+export interface OnCluster {
+  urls: string[];
+}
+
+const rest = (urls: string[]) => new FlinkClusterClient(urls);
+
+export class UnsafeCancelError extends Error {
+  override name = 'UnsafeCancel';
+}
+export class SavepointFailedError extends Error {
+  override name = 'SavepointFailed';
+}
+export class JobSubmissionError extends Error {
+  override name = 'JobSubmissionFailed';
+}
+
+export interface JobSummary {
+  jobId: string;
+  name: string;
+  state: JobState;
+  startTime: number;
+}
+
+/** Jobs the cluster knows, newest first. */
+export async function listJobs({ urls }: OnCluster): Promise<JobSummary[]> {
+  const jobs = await rest(urls).call((c) => c.jobsOverview());
+  return jobs
+    .map((j) => ({ jobId: j.jid, name: j.name, state: j.state, startTime: j['start-time'] }))
+    .sort((a, b) => b.startTime - a.startTime);
+}
+
+/** A job's state, or `missing` when the cluster does not know the id. */
+export async function getJobState({
+  urls,
+  jobId,
+}: OnCluster & { jobId: string }): Promise<JobState | 'MISSING'> {
+  try {
+    return (await rest(urls).call((c) => c.job(jobId))).state;
+  } catch (error) {
+    if (error instanceof FlinkNotFoundError) return 'MISSING';
+    throw error;
+  }
+}
+
+export interface SubmitJobInput extends OnCluster {
+  /** 32 hex characters chosen by the workflow: the idempotency key of the submission. */
+  jobId: string;
+  jar: string;
+  entryClass: string;
+  parallelism: number;
+  args: string[];
+  savepointPath?: string;
+  allowNonRestoredState?: boolean;
+}
+
+/**
+ * Uploads the jar and runs it under the workflow's job id. A retry after a crash finds the job
+ * already there and does not submit it twice.
+ */
+export async function submitJob(
+  input: SubmitJobInput,
+): Promise<{ jobId: string; alreadySubmitted: boolean }> {
+  const client = rest(input.urls);
+  if ((await getJobState(input)) !== 'MISSING') return { jobId: input.jobId, alreadySubmitted: true };
+  const jarId = await client.call((c) => c.uploadJar(input.jar));
+  try {
+    const jobId = await client.call((c) =>
+      c.runJar(jarId, {
+        jobId: input.jobId,
+        entryClass: input.entryClass,
+        parallelism: input.parallelism,
+        programArgsList: input.args,
+        savepointPath: input.savepointPath,
+        allowNonRestoredState: input.allowNonRestoredState,
+      }),
+    );
+    return { jobId, alreadySubmitted: false };
+  } catch (error) {
+    if ((await getJobState(input).catch(() => 'MISSING')) !== 'MISSING')
+      return { jobId: input.jobId, alreadySubmitted: true };
+    throw error;
+  } finally {
+    await client.call((c) => c.deleteJar(jarId)).catch(() => undefined);
+  }
+}
+
+export interface CancelJobInput extends OnCluster {
+  jobId: string;
+  /**
+   * Where the job's state is safe: `checkpoint` (the activity checks a completed, retained
+   * checkpoint exists) or the location of a completed savepoint the workflow holds.
+   */
+  stateSafeIn: 'checkpoint' | { savepoint: string };
+}
+
+/** Cancels a job, refusing unless its state is safe; cancelling a finished job is a no-op. */
+export async function cancelJob(
+  input: CancelJobInput,
+): Promise<{ cancelled: boolean; state: JobState | 'MISSING' }> {
+  const state = await getJobState(input);
+  if (state === 'MISSING' || ['CANCELED', 'FAILED', 'FINISHED'].includes(state))
+    return { cancelled: false, state };
+  if (input.stateSafeIn === 'checkpoint') {
+    const latest = (await rest(input.urls).call((c) => c.checkpoints(input.jobId))).latest;
+    const safe = [latest.completed, latest.savepoint].some((cp) => cp?.external_path);
+    if (!safe)
+      throw new UnsafeCancelError(
+        `job ${input.jobId} has no completed checkpoint or savepoint; not cancelling`,
+      );
+  } else if (!input.stateSafeIn.savepoint) {
+    throw new UnsafeCancelError(`no savepoint location given for job ${input.jobId}; not cancelling`);
+  }
+  await rest(input.urls).call((c) => c.cancel(input.jobId));
+  return { cancelled: true, state };
+}
+
+export interface SavepointInput extends OnCluster {
+  jobId: string;
+  targetDirectory: string;
+  /** The idempotency key: a retry with the same id finds the operation already under way. */
+  triggerId: string;
+}
+
+export async function triggerSavepoint(input: SavepointInput): Promise<{ triggerId: string }> {
+  const triggerId = await rest(input.urls).call((c) =>
+    c.triggerSavepoint(input.jobId, { targetDirectory: input.targetDirectory, triggerId: input.triggerId }),
+  );
+  return { triggerId };
+}
+
+export async function stopWithSavepoint(
+  input: SavepointInput & { drain?: boolean },
+): Promise<{ triggerId: string }> {
+  const triggerId = await rest(input.urls).call((c) =>
+    c.stopWithSavepoint(input.jobId, {
+      targetDirectory: input.targetDirectory,
+      triggerId: input.triggerId,
+      drain: input.drain,
+    }),
+  );
+  return { triggerId };
+}
+
+/** Waits for a savepoint (or stop-with-savepoint) operation; returns its location or fails with its cause. */
+export async function waitForSavepoint(
+  input: OnCluster & { jobId: string; triggerId: string; timeoutMs: number },
+): Promise<{ location: string }> {
+  const status = await waitUntil(
+    async () => {
+      const answer = await rest(input.urls).call((c) => c.savepointStatus(input.jobId, input.triggerId));
+      return answer.status.id === 'COMPLETED' ? answer : undefined;
+    },
+    {
+      timeoutMs: input.timeoutMs,
+      intervalMs: 500,
+      what: `savepoint ${input.triggerId} of job ${input.jobId}`,
+    },
+  );
+  const location = status.operation?.location;
+  if (location) return { location };
+  const cause = status.operation?.['failure-cause']?.['stack-trace']?.split('\n')[0] ?? 'no cause given';
+  throw new SavepointFailedError(`savepoint ${input.triggerId} of job ${input.jobId} failed: ${cause}`);
+}
+
+export async function waitForJobState(
+  input: OnCluster & { jobId: string; states: Array<JobState | 'MISSING'>; timeoutMs: number },
+): Promise<{ state: JobState | 'MISSING'; waitedMs: number }> {
+  const started = Date.now();
+  const state = await waitUntil(
+    async () => {
+      const current = await getJobState(input);
+      return input.states.includes(current) ? current : undefined;
+    },
+    { timeoutMs: input.timeoutMs, intervalMs: 500, what: `job ${input.jobId} in ${input.states.join('|')}` },
+  );
+  return { state, waitedMs: Date.now() - started };
+}
+
+export interface CheckpointObservation {
+  counts: { completed: number; failed: number; inProgress: number; restored: number };
+  latestCompleted?: { id: number; completedAt: number; path?: string; isSavepoint: boolean };
+  latestFailed?: { id: number; failedAt: number; message?: string };
+  /** Age of the oldest checkpoint still in progress, from the history. */
+  inProgressAgeMs?: number;
+  restoredFrom?: { id: number; path?: string; isSavepoint: boolean };
+  config: {
+    intervalMs: number;
+    timeoutMs: number;
+    minPauseMs: number;
+    tolerableFailures?: number;
+    retainedOnCancel?: boolean;
+  };
+  observedAt: number;
+}
+
+const completedAt = (cp: CheckpointSummary) => cp.latest_ack_timestamp ?? cp.trigger_timestamp;
+
+/** Checkpoint progress and the job's own checkpoint settings (the zombie window is computed from them). */
+export async function observeCheckpoints({
+  urls,
+  jobId,
+}: OnCluster & { jobId: string }): Promise<CheckpointObservation> {
+  const client = rest(urls);
+  const [stats, config] = await Promise.all([
+    client.call((c) => c.checkpoints(jobId)),
+    client.call((c) => c.checkpointConfig(jobId)),
+  ]);
+  const now = Date.now();
+  const inProgress = stats.history.filter((h) => h.status === 'IN_PROGRESS');
+  const oldest = inProgress.reduce<number | undefined>(
+    (min, h) => Math.min(min ?? h.trigger_timestamp, h.trigger_timestamp),
+    undefined,
+  );
+  const { completed, failed, restored } = stats.latest;
+  return {
+    counts: {
+      completed: stats.counts.completed,
+      failed: stats.counts.failed,
+      inProgress: stats.counts.in_progress,
+      restored: stats.counts.restored,
+    },
+    latestCompleted: completed
+      ? {
+          id: completed.id,
+          completedAt: completedAt(completed),
+          path: completed.external_path,
+          isSavepoint: completed.is_savepoint,
+        }
+      : undefined,
+    latestFailed: failed
+      ? {
+          id: failed.id,
+          failedAt: failed.failure_timestamp ?? failed.trigger_timestamp,
+          message: failed.failure_message,
+        }
+      : undefined,
+    inProgressAgeMs: oldest === undefined ? undefined : now - oldest,
+    restoredFrom: restored
+      ? { id: restored.id, path: restored.external_path, isSavepoint: restored.is_savepoint }
+      : undefined,
+    config: {
+      intervalMs: config.interval,
+      timeoutMs: config.timeout,
+      minPauseMs: config.min_pause,
+      tolerableFailures: config.tolerable_failed_checkpoints,
+      retainedOnCancel: config.externalization
+        ? config.externalization.enabled && !config.externalization.delete_on_cancellation
+        : undefined,
+    },
+    observedAt: now,
+  };
+}
+
+/** Waits until a checkpoint newer than `afterId` completes; returns it. */
+export async function waitForCheckpoint(
+  input: OnCluster & { jobId: string; afterId: number; timeoutMs: number },
+): Promise<{ id: number; completedAt: number; path?: string }> {
+  return waitUntil(
+    async () => {
+      const latest = (await rest(input.urls).call((c) => c.checkpoints(input.jobId))).latest.completed;
+      return latest && latest.id > input.afterId
+        ? { id: latest.id, completedAt: completedAt(latest), path: latest.external_path }
+        : undefined;
+    },
+    {
+      timeoutMs: input.timeoutMs,
+      intervalMs: 500,
+      what: `a checkpoint of job ${input.jobId} after #${input.afterId}`,
+    },
+  );
+}
+
+/** Exceptions newer than `since` (ms), newest first: what the seeds grep the logs for. */
+export async function recentExceptions(
+  input: OnCluster & { jobId: string; since: number; max?: number },
+): Promise<Array<{ name: string; at: number; firstLine: string; task?: string }>> {
+  const history =
+    (await rest(input.urls).call((c) => c.exceptions(input.jobId, input.max ?? 10))).exceptionHistory
+      ?.entries ?? [];
+  return history
+    .filter((e) => e.timestamp > input.since)
+    .map((e) => ({
+      name: e.exceptionName,
+      at: e.timestamp,
+      firstLine: e.stacktrace.split('\n')[0] ?? '',
+      task: e.taskName ?? undefined,
+    }));
+}
+
+/** Records per second leaving the job's source vertex (summed over subtasks) and in total. */
+export async function recordsOut({
+  urls,
+  jobId,
+}: OnCluster & { jobId: string }): Promise<{ perSecond: number; total: number }> {
+  const client = rest(urls);
+  const job = await client.call((c) => c.job(jobId));
+  const source = job.vertices[0];
+  if (!source) return { perSecond: 0, total: 0 };
+  const metrics = await client.call((c) =>
+    c.vertexMetrics(jobId, source.id, ['numRecordsOut', 'numRecordsOutPerSecond']),
+  );
+  const value = (id: string) => metrics.find((m) => m.id === id)?.sum ?? 0;
+  return { perSecond: value('numRecordsOutPerSecond'), total: value('numRecordsOut') };
+}
+
+export async function listTaskManagers({
+  urls,
+}: OnCluster): Promise<Array<{ id: string; slots: number; freeSlots: number; heartbeatAgeMs: number }>> {
+  const now = Date.now();
+  return (await rest(urls).call((c) => c.taskManagers())).map((tm) => ({
+    id: tm.id,
+    slots: tm.slotsNumber,
+    freeSlots: tm.freeSlots,
+    heartbeatAgeMs: now - tm.timeSinceLastHeartbeat,
+  }));
+}
