@@ -28,3 +28,4 @@ export {
 } from './flink';
 export { checkHaSettings, readLeader, waitForLeaderChange } from './leader';
 export { checkOutputSequence, observeOutput, waitForNewOutput } from './output';
+export { runSourceProbe, waitForProbeOutput } from './probes';
