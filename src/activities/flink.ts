@@ -1,3 +1,4 @@
+import { FlinkRestClient } from '../flink/client';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNotFoundError } from '../flink/errors';
 import type { CheckpointSummary, JobState } from '../flink/types';
@@ -296,20 +297,28 @@ export async function recentExceptions(
     }));
 }
 
-/** Records per second leaving the job's source vertex (summed over subtasks) and in total. */
+/**
+ * Records per second leaving the job's source vertex (summed over subtasks), and in total.
+ * A JobManager's metric fetcher can come back empty (seen after a leadership change), so every
+ * JobManager is asked in turn; `undefined` means no JobManager could tell, not "no records".
+ */
 export async function recordsOut({
   urls,
   jobId,
-}: OnCluster & { jobId: string }): Promise<{ perSecond: number; total: number }> {
-  const client = rest(urls);
-  const job = await client.call((c) => c.job(jobId));
+}: OnCluster & { jobId: string }): Promise<{ perSecond: number; total: number; via: string } | undefined> {
+  const job = await rest(urls).call((c) => c.job(jobId));
   const source = job.vertices[0];
-  if (!source) return { perSecond: 0, total: 0 };
-  const metrics = await client.call((c) =>
-    c.vertexMetrics(jobId, source.id, ['numRecordsOut', 'numRecordsOutPerSecond']),
-  );
-  const value = (id: string) => metrics.find((m) => m.id === id)?.sum ?? 0;
-  return { perSecond: value('numRecordsOutPerSecond'), total: value('numRecordsOut') };
+  if (!source) return undefined;
+  for (const url of urls) {
+    const metrics = await new FlinkRestClient(url, 3_000)
+      .vertexMetrics(jobId, source.id, ['numRecordsOut', 'numRecordsOutPerSecond'])
+      .catch(() => []);
+    const value = (id: string) => metrics.find((m) => m.id === id)?.sum;
+    const perSecond = value('numRecordsOutPerSecond');
+    const total = value('numRecordsOut');
+    if (perSecond !== undefined && total !== undefined) return { perSecond, total, via: url };
+  }
+  return undefined;
 }
 
 export async function listTaskManagers({

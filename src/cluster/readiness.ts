@@ -52,7 +52,8 @@ export async function waitForTaskManagers(cluster: NamedCluster, timeoutMs = 120
     async () => {
       for (const url of urls) {
         const overview = await new FlinkRestClient(url, 3_000).overview().catch(() => undefined);
-        if (overview && overview.taskmanagers >= expected) return overview.taskmanagers;
+        // Exactly: a TaskManager that was just replaced stays listed until its heartbeat times out.
+        if (overview && overview.taskmanagers === expected) return overview.taskmanagers;
       }
       return undefined;
     },

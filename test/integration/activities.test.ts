@@ -87,7 +87,7 @@ describe('Flink REST activities on the sandbox', () => {
     const rate = await pollUntil(
       async () => {
         const r = await flink.recordsOut({ urls, jobId });
-        return r.perSecond > 0 ? r : undefined;
+        return r && r.perSecond > 0 ? r : undefined;
       },
       { timeoutMs: 30_000, what: 'a records-out rate' },
     );
