@@ -13,9 +13,13 @@ import {
   startContainer,
 } from '../../src/docker/engine';
 
-/** The sandbox: a real Flink HA cluster in Docker, described by sandbox/clusters.yaml. */
+/**
+ * The sandbox: a real Flink HA cluster in Docker, described by sandbox/clusters.yaml. Another
+ * clusters file (FLINK_RUNBOOKS_CLUSTERS) and cluster name (SANDBOX_CLUSTER), with other ports
+ * and container names, runs a second sandbox beside the first.
+ */
 export const SANDBOX_FILE = fileURLToPath(new URL('../../sandbox/clusters.yaml', import.meta.url));
-export const SANDBOX_CLUSTER = 'realtime-pipeline';
+export const SANDBOX_CLUSTER = process.env.SANDBOX_CLUSTER ?? 'realtime-pipeline';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function loadSandbox(

@@ -1,0 +1,79 @@
+/**
+ * The monitor's vocabulary: what it observed, what it concluded, what it did. Plain data,
+ * shared by the observer activity, the pure policies and the workflow's status query.
+ */
+export type Verdict = 'healthy' | 'idle' | 'degraded' | 'zombie' | 'failed' | 'no-leader' | 'unknown';
+
+/** Verdicts that call for a restart once confirmed. */
+export const RESTARTABLE: ReadonlySet<Verdict> = new Set(['zombie', 'failed']);
+export const HEALTHY: ReadonlySet<Verdict> = new Set(['healthy', 'idle']);
+
+/** One look at a job, everything the verdict is made from. Fields are undefined when not seen. */
+export interface JobObservation {
+  at: number;
+  jobId?: string;
+  /** Flink's state of the watched job; MISSING when no JobManager knows it. */
+  jobState?: string;
+  /** Why the REST API could not be asked (all JobManagers down, no leader, ...). */
+  restError?: string;
+  restNoLeader?: boolean;
+  leader?: { url?: string; consistent: boolean; error?: string };
+  checkpoints?: {
+    completed: number;
+    failed: number;
+    latestCompletedId?: number;
+    latestCompletedAt?: number;
+    latestCompletedPath?: string;
+    inProgressAgeMs?: number;
+    intervalMs: number;
+    timeoutMs: number;
+  };
+  output?: { newestAgeMs?: number; committedInWindow: number; stuckInProgress: number; error?: string };
+  recordsPerSecond?: number;
+  taskManagers?: { registered: number; expected: number };
+  /** Exceptions the job threw since the previous look. */
+  newExceptions?: Array<{ name: string; firstLine: string; at: number }>;
+  /** How long the job has been running (ms), to give a fresh job time to make its first checkpoint. */
+  runningForMs?: number;
+}
+
+export interface Evaluation {
+  verdict: Verdict;
+  reasons: string[];
+}
+
+export interface RestartRecord {
+  at: number;
+  trigger: 'policy' | 'forced';
+  reason: string;
+  fromJobId?: string;
+  toJobId?: string;
+  restoredFrom?: string;
+  outcome: 'restarted' | 'failed';
+  error?: string;
+  durationMs: number;
+}
+
+export interface Lease {
+  holder: string;
+  purpose: string;
+  expiresAt: number;
+}
+
+export type MonitorPhase = 'watching' | 'restarting' | 'standing-down' | 'paused' | 'escalated';
+
+export interface MonitorStatus {
+  cluster: string;
+  job: string;
+  jobId?: string;
+  phase: MonitorPhase;
+  verdict: Verdict;
+  reasons: string[];
+  verdictSince: number;
+  lastObservation?: JobObservation;
+  paused?: { reason?: string; at: number };
+  lease?: Lease;
+  restarts: RestartRecord[];
+  budget: { max: number; used: number; left: number; windowMs: number; cooldownUntil?: number };
+  escalated: boolean;
+}
