@@ -29,3 +29,4 @@ export {
 export { checkHaSettings, readLeader, waitForLeaderChange } from './leader';
 export { checkOutputSequence, observeOutput, waitForNewOutput } from './output';
 export { runSourceProbe, waitForProbeOutput } from './probes';
+export { acquireMaintenanceLease, ensureMonitor, releaseMaintenanceLease } from './monitor-link';
