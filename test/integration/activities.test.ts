@@ -6,7 +6,7 @@ import * as docker from '../../src/activities/docker';
 import * as flink from '../../src/activities/flink';
 import * as leader from '../../src/activities/leader';
 import * as output from '../../src/activities/output';
-import { waitForRest, waitForTaskManagers } from '../../src/cluster/readiness';
+import { waitForRest } from '../../src/cluster/readiness';
 import { planContainers } from '../../src/docker/container-plan';
 import { pollUntil, sleep } from '../../src/util/poll';
 import { resetSandbox, type Sandbox, sandbox, setFault } from '../helpers/sandbox';
@@ -292,7 +292,14 @@ describe('Docker activities on the sandbox', () => {
     expect(await docker.startContainer({ container: tm })).toBe('started');
     expect(await docker.startContainer({ container: tm })).toBe('already-running');
     expect(await docker.restartContainer({ container: tm, timeoutSeconds: 10 })).toBe('started');
-    await waitForTaskManagers(sb.cluster);
+    // The killed incarnation stays listed until its heartbeat times out: wait for exactly two live ones.
+    await pollUntil(
+      async () => {
+        const tms = await flink.listTaskManagers({ urls });
+        return tms.length === 2 && tms.every((t) => t.heartbeatAgeMs < 5_000) ? tms : undefined;
+      },
+      { timeoutMs: 60_000, what: 'two live TaskManagers' },
+    );
     await expect(docker.stopContainer({ container: 'no-such-container' })).rejects.toMatchObject({
       name: 'ContainerNotFound',
     });
