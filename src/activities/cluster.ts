@@ -1,11 +1,19 @@
-import { type ClusterRef, resolveClusterRef } from '../config/load';
-import type { JobManagerSpec, NamedCluster } from '../config/schema';
+import { type ClusterRef, resolveClusterRef, selectJob } from '../config/load';
+import type { JobManagerSpec, JobSpec, NamedCluster } from '../config/schema';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkRestError } from '../flink/errors';
 
 /** Loads and validates the cluster a runbook names (from the clusters file, or inline). */
 export async function resolveCluster(ref: ClusterRef): Promise<NamedCluster> {
   return resolveClusterRef(ref);
+}
+
+/** The cluster and the job a runbook acts on; `job` may be left out when the cluster has one job. */
+export async function resolveClusterJob(
+  ref: ClusterRef & { job?: string },
+): Promise<{ cluster: NamedCluster; job: JobSpec }> {
+  const cluster = await resolveClusterRef(ref);
+  return { cluster, job: selectJob(cluster, ref.job) };
 }
 
 export interface JobManagerProbe {

@@ -1,6 +1,6 @@
 /** Every activity the worker registers. Activities do I/O; decisions live in src/policy. */
 export { sendAlert } from './alerts';
-export { probeJobManagers, resolveCluster } from './cluster';
+export { probeJobManagers, resolveCluster, resolveClusterJob } from './cluster';
 export {
   createContainer,
   execInContainer,
@@ -27,6 +27,7 @@ export {
   waitForSavepoint,
 } from './flink';
 export { checkHaSettings, readLeader, waitForLeaderChange } from './leader';
+export { acquireMaintenanceLease, ensureMonitor, releaseMaintenanceLease } from './monitor-link';
 export { checkOutputSequence, observeOutput, waitForNewOutput } from './output';
 export { runSourceProbe, waitForProbeOutput } from './probes';
-export { acquireMaintenanceLease, ensureMonitor, releaseMaintenanceLease } from './monitor-link';
+export { findJobId, watchJob } from './watch';

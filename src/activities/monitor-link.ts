@@ -44,10 +44,14 @@ export async function acquireMaintenanceLease(
   }
 }
 
-export async function releaseMaintenanceLease(input: JobRef & { holder: string; jobId?: string }): Promise<{ released: boolean }> {
+export async function releaseMaintenanceLease(
+  input: JobRef & { holder: string; jobId?: string },
+): Promise<{ released: boolean }> {
   const handle = (await temporalClient()).workflow.getHandle(monitorWorkflowId(input.cluster, input.job));
   try {
-    return await handle.executeUpdate(releaseLeaseUpdate, { args: [{ holder: input.holder, jobId: input.jobId }] });
+    return await handle.executeUpdate(releaseLeaseUpdate, {
+      args: [{ holder: input.holder, jobId: input.jobId }],
+    });
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return { released: false };
     throw error;

@@ -24,6 +24,7 @@ export interface JobObservation {
     latestCompletedId?: number;
     latestCompletedAt?: number;
     latestCompletedPath?: string;
+    latestFailedAt?: number;
     inProgressAgeMs?: number;
     intervalMs: number;
     timeoutMs: number;

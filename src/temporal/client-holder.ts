@@ -14,7 +14,10 @@ export function useTemporalClient(given: Client): void {
 export async function temporalClient(): Promise<Client> {
   if (!client) {
     const settings = temporalSettingsFromEnv();
-    client = new Client({ connection: await Connection.connect(connectionOptions(settings)), namespace: settings.namespace });
+    client = new Client({
+      connection: await Connection.connect(connectionOptions(settings)),
+      namespace: settings.namespace,
+    });
   }
   return client;
 }

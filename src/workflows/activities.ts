@@ -3,7 +3,7 @@ import type * as activities from '../activities';
 import { CONFIG_ERROR_TYPES } from '../config/errors';
 
 /** Reading the spec: a bad or unknown cluster is final, anything else (a file being written) is retried. */
-export const { resolveCluster } = proxyActivities<typeof activities>({
+export const { resolveCluster, resolveClusterJob } = proxyActivities<typeof activities>({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...CONFIG_ERROR_TYPES] },
 });

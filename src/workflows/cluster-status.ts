@@ -1,9 +1,10 @@
-import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
-import { clusterRefSchema, inputIssues } from '../config/input';
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { clusterRefSchema } from '../config/input';
 import type { ClusterRef } from '../config/load';
 import { type ClusterStatusSummary, summarizeCluster } from '../policy/cluster-summary';
 import { SA } from '../shared';
 import { probeJobManagers, resolveCluster } from './activities';
+import { rejectBadInput } from './input';
 
 /**
  * The on-call engineer's first look: which cluster is this, do both JobManagers answer,
@@ -19,15 +20,4 @@ export async function clusterStatus(input: ClusterRef): Promise<ClusterStatusSum
   const cluster = await resolveCluster(input);
   const jobManagers = await probeJobManagers(cluster.jobManagers);
   return summarizeCluster(cluster, jobManagers);
-}
-
-export function rejectBadInput(schema: Parameters<typeof inputIssues>[0], input: unknown): void {
-  const issues = inputIssues(schema, input);
-  if (issues.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid input: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-      'InvalidInput',
-      issues,
-    );
-  }
 }

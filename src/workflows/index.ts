@@ -1,2 +1,3 @@
 /** Every workflow the worker registers; each file reads like the runbook it replaces. */
 export { clusterStatus } from './cluster-status';
+export { monitorJob } from './monitor';

@@ -1,0 +1,178 @@
+import { Context } from '@temporalio/activity';
+import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
+import { FlinkClusterClient } from '../flink/cluster-client';
+import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
+import { checkpointWindowMs, evaluateHealth } from '../policy/health';
+import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
+import { type Confirmation, confirmVerdict } from '../policy/recovery';
+import { observeCheckpoints, recentExceptions, recordsOut } from './flink';
+import { readLeader } from './leader';
+import { observeOutput } from './output';
+
+/**
+ * The monitor's eyes. `observeJob` takes one look at everything the seeds' health monitor checks;
+ * `watchJob` keeps looking every interval inside one long activity, heartbeating, and returns
+ * only when a different verdict is confirmed (or after `maxDurationMs`), so a healthy hour costs
+ * the workflow a handful of history events instead of one activity per minute.
+ */
+export interface WatchTarget {
+  urls: string[];
+  zookeeper: ClusterSpec['zookeeper'];
+  jobManagers: JobManagerSpec[];
+  expectedTaskManagers: number;
+  output?: JobSpec['output'];
+  jobName: string;
+  jobId?: string;
+  fileWindowMs: number;
+}
+
+function restProblem(error: unknown): Pick<JobObservation, 'restError' | 'restNoLeader'> {
+  if (error instanceof FlinkRestError)
+    return { restError: error.message, restNoLeader: error instanceof FlinkNoLeaderError };
+  throw error;
+}
+
+/** The newest job of this name that is not finished, else the newest of any state. */
+export async function findJobId(input: { urls: string[]; jobName: string }): Promise<string | undefined> {
+  const jobs = (await new FlinkClusterClient(input.urls).call((c) => c.jobsOverview()))
+    .filter((j) => j.name === input.jobName)
+    .sort((a, b) => b['start-time'] - a['start-time']);
+  const live = jobs.find((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state));
+  return (live ?? jobs[0])?.jid;
+}
+
+export async function observeJob(target: WatchTarget, exceptionsSince: number): Promise<JobObservation> {
+  const at = Date.now();
+  const rest = new FlinkClusterClient(target.urls, 4_000);
+  const leaderPromise = readLeader(target)
+    .then((l) => ({ url: l.restLeader?.url, consistent: l.consistent }))
+    .catch((error: Error) => ({ url: undefined, consistent: false, error: error.message }));
+  const outputPromise = target.output
+    ? observeOutput({ output: target.output, windowMs: target.fileWindowMs }).catch((error: Error) => ({
+        committedInWindow: 0,
+        stuckInProgress: 0,
+        newestAgeMs: undefined,
+        error: error.message,
+      }))
+    : Promise.resolve(undefined);
+
+  const observation: JobObservation = { at, jobId: target.jobId };
+  try {
+    const overview = await rest.call((c) => c.overview());
+    observation.taskManagers = { registered: overview.taskmanagers, expected: target.expectedTaskManagers };
+    const jobId = target.jobId ?? (await findJobId(target));
+    observation.jobId = jobId;
+    if (!jobId) observation.jobState = 'MISSING';
+    else {
+      const job = await rest
+        .call((c) => c.job(jobId))
+        .catch((error) => {
+          if (error instanceof FlinkNotFoundError) return undefined;
+          throw error;
+        });
+      observation.jobState = job?.state ?? 'MISSING';
+      if (job?.state === 'RUNNING') {
+        observation.runningForMs = at - (job.timestamps.RUNNING ?? job['start-time']);
+        const [cp, exceptions, rate] = await Promise.all([
+          observeCheckpoints({ urls: target.urls, jobId }),
+          recentExceptions({ urls: target.urls, jobId, since: exceptionsSince, max: 5 }).catch(() => []),
+          recordsOut({ urls: target.urls, jobId }).catch(() => undefined),
+        ]);
+        observation.checkpoints = {
+          completed: cp.counts.completed,
+          failed: cp.counts.failed,
+          latestCompletedId: cp.latestCompleted?.id,
+          latestCompletedAt: cp.latestCompleted?.completedAt,
+          latestCompletedPath: cp.latestCompleted?.path,
+          latestFailedAt: cp.latestFailed?.failedAt,
+          inProgressAgeMs: cp.inProgressAgeMs,
+          intervalMs: cp.config.intervalMs,
+          timeoutMs: cp.config.timeoutMs,
+        };
+        observation.newExceptions = exceptions.map((e) => ({
+          name: e.name,
+          firstLine: e.firstLine,
+          at: e.at,
+        }));
+        observation.recordsPerSecond = rate?.perSecond;
+      }
+    }
+  } catch (error) {
+    Object.assign(observation, restProblem(error));
+  }
+  observation.leader = await leaderPromise;
+  const output = await outputPromise;
+  if (output) {
+    observation.output = {
+      newestAgeMs: output.newestAgeMs,
+      committedInWindow: output.committedInWindow,
+      stuckInProgress: output.stuckInProgress,
+      error: 'error' in output ? output.error : undefined,
+    };
+  }
+  return observation;
+}
+
+export interface WatchInput {
+  target: WatchTarget;
+  /** The verdict the workflow already acts on; the watch returns when another one is confirmed. */
+  knownVerdict?: Verdict;
+  /** Observations in a row that make a verdict count (2: one blip never does). */
+  confirmations: number;
+  intervalMs: number;
+  maxDurationMs: number;
+}
+
+export interface WatchReport {
+  verdict: Verdict;
+  evaluation: Evaluation;
+  observation: JobObservation;
+  observations: number;
+  returned: 'verdict-changed' | 'max-duration';
+  /** The window after which a RUNNING job without checkpoint progress is a zombie. */
+  checkpointWindowMs?: number;
+}
+
+export async function watchJob(input: WatchInput): Promise<WatchReport> {
+  const ctx = Context.current();
+  const started = Date.now();
+  let confirmation: Confirmation = input.knownVerdict
+    ? { candidate: input.knownVerdict, seen: input.confirmations }
+    : { seen: 0 };
+  let exceptionsSince = started - input.intervalMs;
+  for (let observations = 1; ; observations++) {
+    const observation = await observeJob(input.target, exceptionsSince);
+    exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
+    const evaluation = evaluateHealth(observation, { fileWindowMs: input.target.fileWindowMs });
+    const next = confirmVerdict(confirmation, evaluation.verdict, input.confirmations);
+    confirmation = next;
+    // People see the latest look in the Temporal UI's pending activity, without any history event.
+    ctx.heartbeat({
+      at: observation.at,
+      verdict: evaluation.verdict,
+      reasons: evaluation.reasons,
+      jobState: observation.jobState,
+    });
+    const report = (returned: WatchReport['returned']): WatchReport => ({
+      verdict: next.confirmed ?? input.knownVerdict ?? evaluation.verdict,
+      evaluation,
+      observation,
+      observations,
+      returned,
+      checkpointWindowMs: observation.checkpoints && checkpointWindowMs(observation.checkpoints),
+    });
+    if (next.confirmed && next.confirmed !== input.knownVerdict) return report('verdict-changed');
+    if (Date.now() - started >= input.maxDurationMs) return report('max-duration');
+    // Sleep in short steps with a heartbeat each, so a cancellation (a signal to the monitor)
+    // reaches this activity within seconds even when the interval is a minute.
+    for (let slept = 0; slept < input.intervalMs; slept += 2_000) {
+      await ctx.sleep(Math.min(2_000, input.intervalMs - slept));
+      ctx.heartbeat({
+        at: observation.at,
+        verdict: evaluation.verdict,
+        reasons: evaluation.reasons,
+        jobState: observation.jobState,
+      });
+    }
+  }
+}

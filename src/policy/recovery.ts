@@ -1,0 +1,108 @@
+import type { Lease, RestartRecord, Verdict } from './monitor-state';
+import { RESTARTABLE } from './monitor-state';
+
+/**
+ * Pure: may the monitor restart the job now? The seeds' budget: at most `maxRestarts` restarts
+ * within `windowMs`, at least `cooldownMs` apart; past that, stop acting and escalate to people.
+ * Forced restarts (the forceRestart signal) are people's decisions: they are not counted.
+ */
+export interface RestartBudget {
+  maxRestarts: number;
+  windowMs: number;
+  cooldownMs: number;
+}
+
+export type RecoveryAction =
+  | { action: 'none'; reason: string }
+  | { action: 'stand-down'; reason: string }
+  | { action: 'wait-cooldown'; reason: string; retryAt: number }
+  | { action: 'escalate'; reason: string }
+  | { action: 'restart'; reason: string; attempt: number };
+
+export interface RecoveryContext {
+  verdict: Verdict;
+  now: number;
+  restarts: RestartRecord[];
+  budget: RestartBudget;
+  paused: boolean;
+  lease?: Lease;
+  /** Already escalated for this incident: people have it; do not act again until it heals. */
+  escalated: boolean;
+}
+
+export function policyRestartsInWindow(
+  restarts: RestartRecord[],
+  now: number,
+  windowMs: number,
+): RestartRecord[] {
+  return restarts.filter((r) => r.trigger === 'policy' && r.at > now - windowMs);
+}
+
+export function leaseActive(lease: Lease | undefined, now: number): lease is Lease {
+  return lease !== undefined && lease.expiresAt > now;
+}
+
+export function decideRecovery(ctx: RecoveryContext): RecoveryAction {
+  if (!RESTARTABLE.has(ctx.verdict)) return { action: 'none', reason: `${ctx.verdict} needs no restart` };
+  if (leaseActive(ctx.lease, ctx.now)) {
+    return { action: 'stand-down', reason: `${ctx.lease.holder} holds the job for ${ctx.lease.purpose}` };
+  }
+  if (ctx.paused) return { action: 'none', reason: 'recovery is paused' };
+  if (ctx.escalated) return { action: 'none', reason: 'escalated to people; waiting for the job to heal' };
+
+  const used = policyRestartsInWindow(ctx.restarts, ctx.now, ctx.budget.windowMs);
+  if (used.length >= ctx.budget.maxRestarts) {
+    return {
+      action: 'escalate',
+      reason: `restart budget exhausted: ${used.length} of ${ctx.budget.maxRestarts} restarts used in the window`,
+    };
+  }
+  const last = ctx.restarts.reduce<RestartRecord | undefined>(
+    (latest, r) => (!latest || r.at > latest.at ? r : latest),
+    undefined,
+  );
+  if (last && ctx.now - last.at < ctx.budget.cooldownMs) {
+    const retryAt = last.at + ctx.budget.cooldownMs;
+    return {
+      action: 'wait-cooldown',
+      reason: `cooling down after the restart at ${new Date(last.at).toISOString()}`,
+      retryAt,
+    };
+  }
+  return {
+    action: 'restart',
+    reason: `${ctx.verdict}: restart ${used.length + 1} of ${ctx.budget.maxRestarts}`,
+    attempt: used.length + 1,
+  };
+}
+
+/** Restart records worth keeping: those in the budget window, plus the latest few for people. */
+export function pruneRestarts(
+  restarts: RestartRecord[],
+  now: number,
+  windowMs: number,
+  keep = 10,
+): RestartRecord[] {
+  const sorted = [...restarts].sort((a, b) => a.at - b.at);
+  const recent = sorted.filter((r) => r.at > now - windowMs);
+  const tail = sorted.slice(-keep);
+  return sorted.filter((r) => recent.includes(r) || tail.includes(r));
+}
+
+/**
+ * A verdict counts once it has been seen `needed` times in a row, so a single failed
+ * observation (a REST blip, an election in progress) never triggers action.
+ */
+export interface Confirmation {
+  candidate?: Verdict;
+  seen: number;
+}
+
+export function confirmVerdict(
+  previous: Confirmation,
+  observed: Verdict,
+  needed: number,
+): Confirmation & { confirmed?: Verdict } {
+  const seen = previous.candidate === observed ? previous.seen + 1 : 1;
+  return { candidate: observed, seen, confirmed: seen >= needed ? observed : undefined };
+}

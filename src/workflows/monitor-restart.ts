@@ -1,0 +1,107 @@
+import { ApplicationFailure, log, uuid4 } from '@temporalio/workflow';
+import type { JobSpec } from '../config/schema';
+import {
+  cancelJob,
+  getJobState,
+  observeCheckpoints,
+  stopWithSavepoint,
+  submitJob,
+  waitForCheckpoint,
+  waitForJobState,
+  waitForSavepoint,
+} from './monitor-activities';
+
+/**
+ * The seeds' fix-ha-job-restart.sh, done so that no state is lost: restart the job from a
+ * savepoint when it can still take one, else from its latest completed checkpoint; never cancel
+ * a job whose state is not safe; verify the new job completes a checkpoint.
+ */
+export interface RestartPlan {
+  urls: string[];
+  job: JobSpec;
+  jobId?: string;
+  /** `savepoint`: try stop-with-savepoint first (a healthy job, forced restart). */
+  prefer: 'savepoint' | 'checkpoint';
+  savepointTimeoutMs: number;
+  verifyTimeoutMs: number;
+}
+
+export interface RestartResult {
+  jobId: string;
+  restoredFrom: string;
+  via: 'savepoint' | 'checkpoint';
+}
+
+const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'] as const;
+/** Flink's job ids and trigger ids are 32 hex digits; uuid4() is deterministic on replay. */
+const flinkId = () => uuid4().replace(/-/g, '');
+
+export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
+  const { urls, job } = plan;
+  const oldJobId = plan.jobId;
+  const state = oldJobId ? await getJobState({ urls, jobId: oldJobId }) : 'MISSING';
+  if (!oldJobId || state === 'MISSING') {
+    throw ApplicationFailure.nonRetryable(
+      `job ${job.name} is unknown to the cluster: no checkpoint to restore from; not starting it from scratch`,
+      'NoRestorePoint',
+    );
+  }
+
+  let restored: { path: string; via: RestartResult['via'] } | undefined;
+  if (plan.prefer === 'savepoint' && state === 'RUNNING')
+    restored = await tryStopWithSavepoint(plan, oldJobId);
+  if (!restored)
+    restored = { path: await stopKeepingLatestCheckpoint(plan, oldJobId, state), via: 'checkpoint' };
+
+  const jobId = flinkId();
+  await submitJob({
+    urls,
+    jobId,
+    jar: job.jar,
+    entryClass: job.entryClass,
+    parallelism: job.parallelism,
+    args: job.args,
+    savepointPath: restored.path,
+  });
+  await waitForJobState({ urls, jobId, states: ['RUNNING'], timeoutMs: 120_000 });
+  await waitForCheckpoint({ urls, jobId, afterId: 0, timeoutMs: plan.verifyTimeoutMs });
+  return { jobId, restoredFrom: restored.path, via: restored.via };
+}
+
+async function tryStopWithSavepoint(plan: RestartPlan, jobId: string) {
+  const triggerId = flinkId();
+  try {
+    await stopWithSavepoint({ urls: plan.urls, jobId, targetDirectory: plan.job.savepointDir, triggerId });
+    const { location } = await waitForSavepoint({
+      urls: plan.urls,
+      jobId,
+      triggerId,
+      timeoutMs: plan.savepointTimeoutMs,
+    });
+    await waitForJobState({ urls: plan.urls, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    return { path: location, via: 'savepoint' as const };
+  } catch (error) {
+    log.warn('stop-with-savepoint did not complete; restarting from the latest checkpoint', {
+      jobId,
+      error: String(error),
+    });
+    return undefined;
+  }
+}
+
+/** Cancels the job (only if a completed checkpoint holds its state) and returns that checkpoint. */
+async function stopKeepingLatestCheckpoint(plan: RestartPlan, jobId: string, state: string): Promise<string> {
+  if (!(TERMINAL as readonly string[]).includes(state)) {
+    await cancelJob({ urls: plan.urls, jobId, stateSafeIn: 'checkpoint' });
+    await waitForJobState({ urls: plan.urls, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+  }
+  // Read after the job stopped, so no checkpoint can complete after the one we restore.
+  const path = (await observeCheckpoints({ urls: plan.urls, jobId })).latestCompleted?.path;
+  if (!path) {
+    throw ApplicationFailure.nonRetryable(
+      `job ${jobId} has no completed checkpoint to restore from`,
+      'NoRestorePoint',
+    );
+  }
+  return path;
+}

@@ -1,0 +1,390 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { WatchReport } from '../activities/watch';
+import type { Alert } from '../alerts/types';
+import type { JobSpec } from '../config/schema';
+import { type AlertPolicyState, decideAlert, initialAlertState } from '../policy/alert-policy';
+import { budgetAlert, healthAlert } from '../policy/monitor-alerts';
+import {
+  HEALTHY,
+  type JobObservation,
+  type Lease,
+  type MonitorPhase,
+  type MonitorStatus,
+  type RestartRecord,
+  type Verdict,
+} from '../policy/monitor-state';
+import { decideRecovery, leaseActive, policyRestartsInWindow, pruneRestarts } from '../policy/recovery';
+import { SA } from '../shared';
+import { resolveClusterJob } from './activities';
+import { rejectBadInput } from './input';
+import { findJobId, sendAlert, watchJob } from './monitor-activities';
+import {
+  acquireLeaseUpdate,
+  forceRestartSignal,
+  type MonitorInput,
+  monitorWorkflowId,
+  pauseSignal,
+  releaseLeaseUpdate,
+  resumeSignal,
+  statusQuery,
+  watchJobSignal,
+} from './monitor-api';
+import { monitorInputSchema } from './monitor-input';
+import { restartJob } from './monitor-restart';
+
+/** What the monitor carries through continue-as-new: its memory of the job and its budget. */
+export interface MonitorMemory {
+  jobId?: string;
+  verdict: Verdict;
+  reasons: string[];
+  verdictSince: number;
+  lastObservation?: JobObservation;
+  restarts: RestartRecord[];
+  escalated: boolean;
+  paused?: { reason?: string; at: number };
+  lease?: Lease;
+  alerts: AlertPolicyState;
+}
+
+/** A healthy watch returns at most every half hour: a few history events per monitored hour. */
+const WATCH_MAX_MS = 30 * 60_000;
+const CONFIRMATIONS = 2;
+
+/**
+ * The seeds' production-health-monitor.sh as a durable supervisor of one job: watch it, decide
+ * with pure policy, restart a zombie or failed job within the budget, escalate past it, alert
+ * once per incident, stand down while another runbook holds the job, obey forceRestart.
+ * Start it with workflow id `monitor:<cluster>:<job>` and input {"cluster": "realtime-pipeline"}.
+ */
+export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory }): Promise<MonitorStatus> {
+  rejectBadInput(monitorInputSchema, input);
+  const { cluster, job } = await resolveClusterJob(input);
+  const expectedId = monitorWorkflowId(cluster.name, job.name);
+  if (workflowInfo().workflowId !== expectedId) {
+    throw ApplicationFailure.nonRetryable(
+      `start the monitor of ${cluster.name}/${job.name} with workflow id "${expectedId}": one monitor per job`,
+      'InvalidInput',
+    );
+  }
+  const m: MonitorMemory = input.memory ?? {
+    jobId: input.jobId,
+    verdict: 'unknown',
+    reasons: ['not observed yet'],
+    verdictSince: Date.now(),
+    restarts: [],
+    escalated: false,
+    alerts: initialAlertState(),
+  };
+  const urls = cluster.jobManagers.map((jm) => jm.url);
+  const budget = {
+    maxRestarts: cluster.monitor.maxRestarts,
+    windowMs: cluster.monitor.restartWindow,
+    cooldownMs: cluster.monitor.cooldown,
+  };
+  let phase: MonitorPhase = 'watching';
+  let forced: { reason: string } | undefined;
+  /** Set by a signal or an update that the running watch must stop for. */
+  let interrupted = false;
+
+  setHandler(forceRestartSignal, ({ reason }) => {
+    forced = { reason: reason || 'forceRestart signal' };
+    interrupted = true;
+  });
+  setHandler(pauseSignal, ({ reason }) => {
+    m.paused = { reason, at: Date.now() };
+  });
+  setHandler(resumeSignal, () => {
+    m.paused = undefined;
+    interrupted = true;
+  });
+  setHandler(watchJobSignal, ({ jobId }) => {
+    m.jobId = jobId;
+    m.escalated = false;
+    interrupted = true;
+  });
+  setHandler(statusQuery, () => status());
+  setHandler(
+    acquireLeaseUpdate,
+    async (request) => {
+      // Serialised with restarts: a lease is never granted in the middle of one.
+      await condition(() => phase !== 'restarting');
+      if (leaseActive(m.lease, Date.now()) && m.lease.holder !== request.holder) {
+        throw ApplicationFailure.nonRetryable(
+          `${cluster.name}/${job.name} is held by ${m.lease.holder} for ${m.lease.purpose} until ${new Date(m.lease.expiresAt).toISOString()}`,
+          'LeaseHeld',
+        );
+      }
+      m.lease = { holder: request.holder, purpose: request.purpose, expiresAt: Date.now() + request.ttlMs };
+      interrupted = true;
+      return { holder: request.holder, purpose: request.purpose, expiresAt: m.lease.expiresAt };
+    },
+    {
+      validator: (request) => {
+        if (!request.holder || !(request.ttlMs > 0))
+          throw new Error('a lease needs a holder and a positive ttlMs');
+      },
+    },
+  );
+  setHandler(releaseLeaseUpdate, ({ holder, jobId }) => {
+    if (m.lease?.holder !== holder) return { released: false };
+    m.lease = undefined;
+    if (jobId) m.jobId = jobId;
+    interrupted = true;
+    return { released: true };
+  });
+
+  const workflowRef = { namespace: workflowInfo().namespace, workflowId: workflowInfo().workflowId };
+  upsertSearchAttributes([
+    { key: SA.cluster, value: cluster.name },
+    { key: SA.job, value: job.name },
+    { key: SA.runbook, value: 'monitor' },
+    { key: SA.health, value: m.verdict },
+  ]);
+  if (!m.jobId) m.jobId = await findJobId({ urls, jobName: job.name });
+
+  // After an action the next watch reports the first confirmed verdict, whatever it is.
+  let freshVerdictWanted = input.memory === undefined;
+  for (let cycle = 0; ; cycle++) {
+    if (workflowInfo().continueAsNewSuggested || cycle >= 200) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof monitorJob>({
+        cluster: input.cluster,
+        job: job.name,
+        spec: input.spec,
+        memory: m,
+      });
+    }
+    if (leaseActive(m.lease, Date.now())) {
+      await standDown();
+      freshVerdictWanted = true;
+      continue;
+    }
+    if (forced) {
+      const { reason } = forced;
+      forced = undefined;
+      await restart('forced', reason);
+      freshVerdictWanted = true;
+      continue;
+    }
+    phase = m.paused ? 'paused' : m.escalated ? 'escalated' : 'watching';
+    const report = await watchUntilInterrupted(freshVerdictWanted ? undefined : m.verdict);
+    if (!report) {
+      // A signal or an update changed the situation: look again before deciding anything.
+      freshVerdictWanted = true;
+      continue;
+    }
+    freshVerdictWanted = false;
+    await takeVerdict(report);
+
+    const decision = decideRecovery({
+      verdict: m.verdict,
+      now: Date.now(),
+      restarts: m.restarts,
+      budget,
+      paused: m.paused !== undefined,
+      lease: m.lease,
+      escalated: m.escalated,
+    });
+    if (decision.action === 'restart') {
+      await restart('policy', decision.reason);
+      freshVerdictWanted = true;
+    } else if (decision.action === 'escalate') {
+      await escalate(decision.reason);
+    } else if (decision.action === 'wait-cooldown') {
+      phase = 'watching';
+      await condition(() => interrupted, Math.max(1, decision.retryAt - Date.now()));
+      freshVerdictWanted = true;
+    }
+  }
+
+  async function watchUntilInterrupted(knownVerdict: Verdict | undefined): Promise<WatchReport | undefined> {
+    interrupted = false;
+    let settled = false;
+    const scope = new CancellationScope();
+    const watching = scope.run(() =>
+      watchJob({
+        target: {
+          urls,
+          zookeeper: cluster.zookeeper,
+          jobManagers: cluster.jobManagers,
+          expectedTaskManagers: cluster.taskManagers.containers.length,
+          output: job.output,
+          jobName: job.name,
+          jobId: m.jobId,
+          fileWindowMs: cluster.monitor.fileWindow,
+        },
+        knownVerdict,
+        confirmations: CONFIRMATIONS,
+        intervalMs: cluster.monitor.interval,
+        maxDurationMs: WATCH_MAX_MS,
+      }),
+    );
+    watching
+      .finally(() => {
+        settled = true;
+      })
+      .catch(() => undefined);
+    await condition(() => settled || interrupted);
+    if (!settled) {
+      scope.cancel();
+      await watching.catch((error) => {
+        if (!isCancellation(error)) throw error;
+      });
+      return undefined;
+    }
+    return watching;
+  }
+
+  async function takeVerdict(report: WatchReport): Promise<void> {
+    m.lastObservation = report.observation;
+    if (report.observation.jobId) m.jobId = report.observation.jobId;
+    const changed = report.verdict !== m.verdict;
+    m.reasons = report.evaluation.verdict === report.verdict ? report.evaluation.reasons : m.reasons;
+    if (!changed) return;
+    m.verdict = report.verdict;
+    m.verdictSince = report.observation.at;
+    upsertSearchAttributes([{ key: SA.health, value: m.verdict }]);
+    upsertMemo({ verdict: m.verdict, reason: m.reasons[0] ?? '', jobId: m.jobId ?? '' });
+    if (HEALTHY.has(m.verdict) && m.escalated) {
+      m.escalated = false;
+      await alert(
+        budgetAlert({
+          cluster: cluster.name,
+          job: job.name,
+          reason: 'the job is healthy again',
+          resolved: true,
+          at: Date.now(),
+          workflow: workflowRef,
+        }),
+      );
+    }
+    const action = actionFor(m.verdict);
+    await alert(
+      healthAlert({
+        cluster: cluster.name,
+        job: job.name,
+        verdict: m.verdict,
+        reasons: m.reasons,
+        action,
+        at: Date.now(),
+        workflow: workflowRef,
+      }),
+    );
+  }
+
+  function actionFor(verdict: Verdict): string | undefined {
+    const used = policyRestartsInWindow(m.restarts, Date.now(), budget.windowMs).length;
+    if (verdict === 'zombie' || verdict === 'failed') {
+      if (m.paused) return 'Recovery is paused: no restart until resumed.';
+      return `Restarting from the latest completed checkpoint (restart ${used + 1} of ${budget.maxRestarts}).`;
+    }
+    if (verdict === 'no-leader') return 'Waiting for ZooKeeper to elect a leader; restarting cannot help.';
+    return undefined;
+  }
+
+  async function restart(trigger: RestartRecord['trigger'], reason: string): Promise<void> {
+    phase = 'restarting';
+    const at = Date.now();
+    const record: RestartRecord = {
+      at,
+      trigger,
+      reason,
+      fromJobId: m.jobId,
+      outcome: 'failed',
+      durationMs: 0,
+    };
+    try {
+      const result = await restartJob({
+        urls,
+        job,
+        jobId: m.jobId,
+        prefer: trigger === 'forced' || HEALTHY.has(m.verdict) ? 'savepoint' : 'checkpoint',
+        savepointTimeoutMs: savepointTimeout(job),
+        verifyTimeoutMs: Math.max(60_000, 3 * (job.checkpoints.interval + job.checkpoints.timeout)),
+      });
+      Object.assign(record, {
+        outcome: 'restarted',
+        toJobId: result.jobId,
+        restoredFrom: result.restoredFrom,
+      });
+      m.jobId = result.jobId;
+    } catch (error) {
+      record.error = String((error as Error).cause ?? error);
+      if (/NoRestorePoint|UnsafeCancel/.test(record.error)) m.escalated = true;
+    }
+    record.durationMs = Date.now() - at;
+    m.restarts = pruneRestarts([...m.restarts, record], Date.now(), budget.windowMs);
+    phase = 'watching';
+    if (m.escalated) await escalate(`restart failed and cannot be retried safely: ${record.error}`);
+  }
+
+  async function escalate(reason: string): Promise<void> {
+    m.escalated = true;
+    phase = 'escalated';
+    await alert(
+      budgetAlert({ cluster: cluster.name, job: job.name, reason, at: Date.now(), workflow: workflowRef }),
+    );
+  }
+
+  async function standDown(): Promise<void> {
+    phase = 'standing-down';
+    const lease = m.lease as Lease;
+    await condition(() => !leaseActive(m.lease, Date.now()), Math.max(1, lease.expiresAt - Date.now()));
+    if (m.lease && !leaseActive(m.lease, Date.now())) m.lease = undefined; // expired: its holder died
+  }
+
+  async function alert(message: Alert): Promise<void> {
+    const decision = decideAlert(m.alerts, {
+      incidentKey: message.incidentKey,
+      severity: message.severity,
+      resolved: message.resolved,
+      at: Date.now(),
+    });
+    m.alerts = decision.state;
+    if (!decision.send || cluster.alerts.length === 0) return;
+    await sendAlert({ alert: { ...message, suppressed: decision.suppressed }, channels: cluster.alerts });
+  }
+
+  function status(): MonitorStatus {
+    const now = Date.now();
+    const used = policyRestartsInWindow(m.restarts, now, budget.windowMs).length;
+    const last = m.restarts.at(-1);
+    return {
+      cluster: cluster.name,
+      job: job.name,
+      jobId: m.jobId,
+      phase,
+      verdict: m.verdict,
+      reasons: m.reasons,
+      verdictSince: m.verdictSince,
+      lastObservation: m.lastObservation,
+      paused: m.paused,
+      lease: leaseActive(m.lease, now) ? m.lease : undefined,
+      restarts: m.restarts,
+      budget: {
+        max: budget.maxRestarts,
+        used,
+        left: Math.max(0, budget.maxRestarts - used),
+        windowMs: budget.windowMs,
+        cooldownUntil: last && now - last.at < budget.cooldownMs ? last.at + budget.cooldownMs : undefined,
+      },
+      escalated: m.escalated,
+    };
+  }
+}
+
+/** A savepoint of a healthy job takes about one checkpoint; allow the job's own timeout. */
+function savepointTimeout(job: JobSpec): number {
+  return job.checkpoints.timeout + 10_000;
+}
