@@ -54,4 +54,6 @@ export interface MonitorInput {
   spec?: unknown;
   /** Start watching this job id; otherwise the newest job of that name. */
   jobId?: string;
+  /** How long one healthy watch lasts before it reports (default 30 min). */
+  watchMaxMs?: number;
 }

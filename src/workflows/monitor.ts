@@ -162,6 +162,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
         cluster: input.cluster,
         job: job.name,
         spec: input.spec,
+        watchMaxMs: input.watchMaxMs,
         memory: m,
       });
     }
@@ -227,7 +228,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
         knownVerdict,
         confirmations: CONFIRMATIONS,
         intervalMs: cluster.monitor.interval,
-        maxDurationMs: WATCH_MAX_MS,
+        maxDurationMs: input.watchMaxMs ?? WATCH_MAX_MS,
       }),
     );
     watching

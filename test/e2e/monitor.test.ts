@@ -86,11 +86,11 @@ function spec(monitor: Record<string, unknown> = {}) {
 
 const workflowId = () => monitorWorkflowId(sb.cluster.name, sb.job.name);
 
-async function startMonitor(monitor: Record<string, unknown> = {}, jobId?: string) {
+async function startMonitor(monitor: Record<string, unknown> = {}, jobId?: string, watchMaxMs?: number) {
   return client.workflow.start(monitorJob, {
     taskQueue,
     workflowId: workflowId(),
-    args: [{ cluster: sb.cluster.name, spec: spec(monitor), jobId }],
+    args: [{ cluster: sb.cluster.name, spec: spec(monitor), jobId, watchMaxMs }],
   });
 }
 
@@ -313,5 +313,23 @@ describe('monitorJob on the sandbox', () => {
     // Jobs started during this test: the original and exactly one replacement.
     const started = jobs.filter((j) => j['start-time'] >= testStart).map((j) => j.jid);
     expect(started.sort()).toEqual([jobId, done.jobId].sort());
+  });
+
+  it('a healthy job costs a few history events per watch cycle', async () => {
+    const jobId = await runningJob();
+    // Half-minute watch cycles instead of the default thirty minutes, so that several fit in the test.
+    const handle = await startMonitor({}, jobId, 30_000);
+    await waitForStatus(handle, (s) => s.verdict === 'healthy', 'healthy');
+    const countEvents = async () => (await handle.fetchHistory()).events?.length ?? 0;
+    const before = await countEvents();
+    const cycles = 3;
+    await new Promise((r) => setTimeout(r, cycles * 30_000 + 3_000));
+    const perCycle = ((await countEvents()) - before) / cycles;
+    const perHour = perCycle * 2; // the default watch reports every 30 minutes
+    console.log(
+      `healthy monitoring: ${perCycle.toFixed(1)} history events per watch cycle, ${perHour.toFixed(0)} per hour at the default 30-minute watch`,
+    );
+    expect((await status(handle)).restarts).toHaveLength(0);
+    expect(perCycle).toBeLessThanOrEqual(10);
   });
 });
