@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSandbox } from '../../scripts/lib/sandbox';
+import { loadSandbox, SANDBOX_FILE } from '../../scripts/lib/sandbox';
 import type { JobSpec, NamedCluster } from '../../src/config/schema';
 import { FlinkClusterClient } from '../../src/flink/cluster-client';
 import type { JobState } from '../../src/flink/types';
@@ -9,6 +9,8 @@ import { pollUntil } from '../../src/util/poll';
 
 /** The sandbox cluster and its sample job, with the knobs the tests turn. */
 export interface Sandbox {
+  /** The clusters file the sandbox comes from. */
+  file: string;
   cluster: NamedCluster;
   job: JobSpec;
   rest: FlinkClusterClient;
@@ -23,6 +25,7 @@ export async function sandbox(): Promise<Sandbox> {
   if (!job.output || job.probe?.type !== 'marker')
     throw new Error('the sandbox job needs output and a marker probe');
   return {
+    file: process.env.FLINK_RUNBOOKS_CLUSTERS ?? SANDBOX_FILE,
     cluster,
     job,
     rest: new FlinkClusterClient(cluster.jobManagers.map((jm) => jm.url)),

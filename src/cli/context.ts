@@ -1,0 +1,58 @@
+import { Client, Connection } from '@temporalio/client';
+import { connectionOptions, type TemporalSettings, temporalSettingsFromEnv } from '../temporal/connection';
+
+/** What every command gets: parsed options, a Temporal client made on first use, and output. */
+export interface CliContext {
+  options: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  json: boolean;
+  settings: TemporalSettings;
+  client(): Promise<Client>;
+  /** Prints a result: JSON with --json, else the human text. */
+  print(result: unknown, human: string): void;
+  /** Progress lines for people; silent with --json so scripts read clean JSON. */
+  progress(line: string): void;
+  close(): Promise<void>;
+}
+
+/** Exit codes: 0 done, 1 the runbook failed, 2 bad usage or input, 3 Temporal unreachable. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function makeContext(options: CliContext['options'], positionals: string[]): CliContext {
+  const json = options.json === true;
+  const settings = temporalSettingsFromEnv();
+  let connection: Connection | undefined;
+  let client: Client | undefined;
+  return {
+    options,
+    positionals,
+    json,
+    settings,
+    async client() {
+      if (!client) {
+        connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: '5s' });
+        client = new Client({ connection, namespace: settings.namespace });
+      }
+      return client;
+    },
+    print(result, human) {
+      console.log(json ? JSON.stringify(result, null, 2) : human);
+    },
+    progress(line) {
+      if (!json) console.error(line);
+    },
+    async close() {
+      await connection?.close();
+    },
+  };
+}
+
+export function required(ctx: CliContext, name: string): string {
+  const value = ctx.options[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
