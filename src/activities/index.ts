@@ -2,6 +2,21 @@
 export { sendAlert } from './alerts';
 export { probeJobManagers, resolveCluster, resolveClusterJob } from './cluster';
 export {
+  checkDockerEngine,
+  checkPortsFree,
+  inspectClusterContainers,
+  inspectDirectories,
+  inspectImages,
+  jobFailureCause,
+  measureFreeDisk,
+  observeClusterJobs,
+  prepareDirectories,
+  removeClusterContainer,
+  waitForJobManagerReady,
+  waitForTaskManagersReady,
+  waitForZooKeeperReady,
+} from './deploy';
+export {
   createContainer,
   execInContainer,
   grepContainerLogs,
@@ -30,4 +45,13 @@ export { checkHaSettings, readLeader, waitForLeaderChange } from './leader';
 export { acquireMaintenanceLease, ensureMonitor, releaseMaintenanceLease } from './monitor-link';
 export { checkOutputSequence, observeOutput, waitForNewOutput } from './output';
 export { runSourceProbe, waitForProbeOutput } from './probes';
+export {
+  checkSavepointDir,
+  deleteSavepoints,
+  inspectJar,
+  latestRestorePoint,
+  listSavepoints,
+  planJob,
+  savepointsInUse,
+} from './savepoints';
 export { findJobId, watchJob } from './watch';

@@ -1,0 +1,357 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { execInContainer, inspectContainer } from '../docker/engine';
+import { FlinkClusterClient } from '../flink/cluster-client';
+import { FlinkNoLeaderError, FlinkRestError, FlinkUnreachableError } from '../flink/errors';
+import type { CheckpointSummary } from '../flink/types';
+import { hostPathFor, normalizeLocation, type SavepointEntry } from '../policy/retention';
+import type { RestorePoint } from '../policy/upgrade-plan';
+
+/**
+ * Activities of the upgrade and savepoint runbooks: look at a jar before it is deployed, check
+ * the savepoint directory, find a job's newest restore point, and list and delete savepoint
+ * directories. Savepoint locations are URIs as Flink sees them (file:/opt/flink/savepoints/...);
+ * the cluster's volumes say where they are on the worker's machine.
+ */
+
+type Volumes = Array<{ host: string; container: string }>;
+
+export class SavepointDirUnmappedError extends Error {
+  override name = 'SavepointDirUnmapped';
+}
+export class UnsafeDeleteError extends Error {
+  override name = 'UnsafeDelete';
+}
+
+const rest = (urls: string[]) => new FlinkClusterClient(urls);
+
+export interface JarInspection {
+  path: string;
+  readable: boolean;
+  isJar: boolean;
+  entryClass: string;
+  hasEntryClass: boolean;
+  sizeBytes?: number;
+  sha256?: string;
+  entries?: number;
+  /** From META-INF/MANIFEST.MF. */
+  mainClass?: string;
+  implementationVersion?: string;
+  error?: string;
+}
+
+/**
+ * Reads the jar's zip central directory: is it a jar, does it hold the entry class, and what its
+ * manifest says. Reports what it found; never throws for a bad jar (the precheck decides).
+ */
+export async function inspectJar(input: { jar: string; entryClass: string }): Promise<JarInspection> {
+  const base = { path: input.jar, entryClass: input.entryClass, hasEntryClass: false };
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(input.jar);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return { ...base, readable: false, isJar: false, error: code };
+  }
+  const found = { ...base, readable: true, sizeBytes: bytes.length };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  let entries: ZipEntry[];
+  try {
+    entries = readCentralDirectory(bytes);
+  } catch (error) {
+    return { ...found, sha256, isJar: false, error: (error as Error).message };
+  }
+  const classFile = `${input.entryClass.replace(/\./g, '/')}.class`;
+  const manifest = entries.find((e) => e.name === 'META-INF/MANIFEST.MF');
+  const attributes = manifest ? manifestAttributes(readEntry(bytes, manifest)) : {};
+  return {
+    ...found,
+    sha256,
+    isJar: true,
+    entries: entries.length,
+    hasEntryClass: entries.some((e) => e.name === classFile),
+    mainClass: attributes['Main-Class'],
+    implementationVersion: attributes['Implementation-Version'],
+  };
+}
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressedSize: number;
+  localHeaderOffset: number;
+}
+
+function readCentralDirectory(zip: Buffer): ZipEntry[] {
+  // The end-of-central-directory record is in the last 22 + 65535 bytes (it may carry a comment).
+  const from = Math.max(0, zip.length - 22 - 0xffff);
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= from; i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('no zip end-of-central-directory record');
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (offset + 46 > zip.length || zip.readUInt32LE(offset) !== 0x02014b50)
+      throw new Error(`corrupt zip central directory at entry ${i}`);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    entries.push({
+      method: zip.readUInt16LE(offset + 10),
+      compressedSize: zip.readUInt32LE(offset + 20),
+      localHeaderOffset: zip.readUInt32LE(offset + 42),
+      name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
+    });
+    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
+  }
+  return entries;
+}
+
+function readEntry(zip: Buffer, entry: ZipEntry): string {
+  const at = entry.localHeaderOffset;
+  if (zip.readUInt32LE(at) !== 0x04034b50) return '';
+  const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+  const data = zip.subarray(start, start + entry.compressedSize);
+  if (entry.method === 0) return data.toString('utf8');
+  if (entry.method === 8) return inflateRawSync(data).toString('utf8');
+  return '';
+}
+
+function manifestAttributes(text: string): Record<string, string> {
+  // Continuation lines start with one space.
+  const lines = text.replace(/\r?\n /g, '').split(/\r?\n/);
+  return Object.fromEntries(
+    lines
+      .map((line) => /^([A-Za-z0-9_-]+):\s*(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, (m[2] as string).trim()]),
+  );
+}
+
+/**
+ * Flink's own check of the new job: uploads the jar and asks for the job graph
+ * (`POST /jars/:id/plan`), which runs the entry class's main() with the given arguments without
+ * submitting anything. The uploaded jar is deleted afterwards. An unreachable cluster is thrown
+ * (worth a retry); any answer of Flink's is reported.
+ */
+export async function planJob(input: {
+  urls: string[];
+  jar: string;
+  entryClass: string;
+  parallelism: number;
+  args: string[];
+}): Promise<{ ok: boolean; error?: string; jobName?: string; operators?: number }> {
+  const client = rest(input.urls);
+  let jarId: string;
+  try {
+    jarId = await client.call((c) => c.uploadJar(input.jar));
+  } catch (error) {
+    if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError) throw error;
+    return { ok: false, error: `upload failed: ${(error as Error).message}` };
+  }
+  try {
+    const answer = await client.call((c) =>
+      c.call<{ plan: { name: string; nodes: unknown[] } }>(`/jars/${encodeURIComponent(jarId)}/plan`, {
+        method: 'POST',
+        body: { entryClass: input.entryClass, parallelism: input.parallelism, programArgsList: input.args },
+        timeoutMs: 60_000,
+      }),
+    );
+    return { ok: true, jobName: answer.plan.name, operators: answer.plan.nodes.length };
+  } catch (error) {
+    if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError) throw error;
+    if (error instanceof FlinkRestError) return { ok: false, error: error.message };
+    throw error;
+  } finally {
+    await client.call((c) => c.deleteJar(jarId)).catch(() => undefined);
+  }
+}
+
+export interface SavepointDirCheck {
+  uri: string;
+  hostPath?: string;
+  checks: Array<{ where: string; ok: boolean; error?: string }>;
+}
+
+/**
+ * Can a savepoint be written to the directory? Checked on the worker's machine through the
+ * volume that mounts it, and inside each running JobManager container (where Flink writes the
+ * savepoint's metadata), by creating and removing a probe file. Other schemes (s3://, hdfs://)
+ * are not checked: `checks` is empty.
+ */
+export async function checkSavepointDir(input: {
+  savepointDir: string;
+  volumes: Volumes;
+  containers: string[];
+}): Promise<SavepointDirCheck> {
+  const result: SavepointDirCheck = { uri: input.savepointDir, checks: [] };
+  if (!input.savepointDir.startsWith('file:')) return result;
+  const probeName = `.flink-runbooks-probe-${randomBytes(6).toString('hex')}`;
+  const hostPath = hostPathFor(input.savepointDir, input.volumes);
+  if (hostPath) {
+    result.hostPath = hostPath;
+    try {
+      await mkdir(hostPath, { recursive: true });
+      await writeFile(join(hostPath, probeName), '');
+      await unlink(join(hostPath, probeName));
+      result.checks.push({ where: 'the worker host', ok: true });
+    } catch (error) {
+      result.checks.push({ where: 'the worker host', ok: false, error: (error as Error).message });
+    }
+  }
+  const path = normalizeLocation(input.savepointDir);
+  for (const container of input.containers) {
+    if (!(await inspectContainer(container)).running) continue;
+    const exec = await execInContainer(container, [
+      'sh',
+      '-c',
+      'mkdir -p "$1" && touch "$1/$2" && rm -f "$1/$2"',
+      'sh',
+      path,
+      probeName,
+    ]);
+    result.checks.push({
+      where: `container ${container}`,
+      ok: exec.exitCode === 0,
+      error: exec.exitCode === 0 ? undefined : exec.stderr.trim().slice(0, 300) || `exit ${exec.exitCode}`,
+    });
+  }
+  return result;
+}
+
+const completedAt = (cp: CheckpointSummary) => cp.latest_ack_timestamp ?? cp.trigger_timestamp;
+
+/**
+ * The newest completed checkpoint or savepoint of a job (Flink reports the two separately), and
+ * whether its checkpoints survive a cancel. Works for a job that has already ended.
+ */
+export async function latestRestorePoint(input: {
+  urls: string[];
+  jobId: string;
+}): Promise<{ restorePoint?: RestorePoint; retainedOnCancel?: boolean }> {
+  const client = rest(input.urls);
+  const [stats, config] = await Promise.all([
+    client.call((c) => c.checkpoints(input.jobId)),
+    client.call((c) => c.checkpointConfig(input.jobId)).catch(() => undefined),
+  ]);
+  const candidates = [stats.latest.completed, stats.latest.savepoint].filter(
+    (cp): cp is CheckpointSummary => !!cp?.external_path && !(cp as { discarded?: boolean }).discarded,
+  );
+  const newest = candidates.sort((a, b) => b.id - a.id)[0];
+  return {
+    restorePoint: newest && {
+      id: newest.id,
+      path: newest.external_path as string,
+      isSavepoint: newest.is_savepoint,
+      completedAt: completedAt(newest),
+    },
+    retainedOnCancel: config?.externalization
+      ? config.externalization.enabled && !config.externalization.delete_on_cancellation
+      : undefined,
+  };
+}
+
+/** Live jobs and the snapshot each was restored from: retention never deletes those. */
+export async function savepointsInUse(input: {
+  urls: string[];
+}): Promise<Array<{ jobId: string; name: string; state: string; restoredFrom?: string }>> {
+  const client = rest(input.urls);
+  const live = (await client.call((c) => c.jobsOverview())).filter(
+    (j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state),
+  );
+  return Promise.all(
+    live.map(async (j) => {
+      const stats = await client.call((c) => c.checkpoints(j.jid));
+      return {
+        jobId: j.jid,
+        name: j.name,
+        state: j.state,
+        restoredFrom: stats.latest.restored?.external_path,
+      };
+    }),
+  );
+}
+
+function savepointHostDir(savepointDir: string, volumes: Volumes): string {
+  const dir = hostPathFor(savepointDir, volumes);
+  if (!dir) {
+    throw new SavepointDirUnmappedError(
+      `savepoint directory ${savepointDir} is not a file: URI mounted from the worker's machine (the cluster's volumes); it cannot be listed or pruned from here`,
+    );
+  }
+  return dir;
+}
+
+/** The `savepoint-*` directories directly under the job's savepoint directory, oldest first. */
+export async function listSavepoints(input: { savepointDir: string; volumes: Volumes }): Promise<{
+  hostDir: string;
+  savepoints: Array<SavepointEntry & { hostPath: string; sizeBytes: number }>;
+}> {
+  const hostDir = savepointHostDir(input.savepointDir, input.volumes);
+  let names: string[];
+  try {
+    names = (await readdir(hostDir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && e.name.startsWith('savepoint-'))
+      .map((e) => e.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { hostDir, savepoints: [] };
+    throw error;
+  }
+  const base = normalizeLocation(input.savepointDir);
+  const savepoints = [];
+  for (const name of names) {
+    const hostPath = join(hostDir, name);
+    const metadata = await stat(join(hostPath, '_metadata')).catch(() => undefined);
+    const dir = await stat(hostPath).catch(() => undefined);
+    if (!dir) continue; // removed meanwhile
+    let sizeBytes = 0;
+    for (const file of await readdir(hostPath).catch(() => [] as string[]))
+      sizeBytes += (await stat(join(hostPath, file)).catch(() => undefined))?.size ?? 0;
+    savepoints.push({
+      uri: `file:${base}/${name}`,
+      name,
+      hostPath,
+      complete: metadata !== undefined,
+      createdAt: Math.round((metadata ?? dir).mtimeMs),
+      sizeBytes,
+    });
+  }
+  return { hostDir, savepoints: savepoints.sort((a, b) => a.createdAt - b.createdAt) };
+}
+
+/**
+ * Deletes savepoint directories. Each must be a `savepoint-*` directory directly under the job's
+ * savepoint directory (anything else is refused as `UnsafeDelete`); one already gone is reported
+ * as such, so a retry is harmless.
+ */
+export async function deleteSavepoints(input: {
+  savepointDir: string;
+  volumes: Volumes;
+  uris: string[];
+}): Promise<{ deleted: string[]; missing: string[] }> {
+  const hostDir = savepointHostDir(input.savepointDir, input.volumes);
+  const targets = input.uris.map((uri) => {
+    const hostPath = hostPathFor(uri, input.volumes);
+    if (!hostPath || dirname(hostPath) !== hostDir || !/^savepoint-[\w-]+$/.test(basename(hostPath)))
+      throw new UnsafeDeleteError(`${uri} is not a savepoint directory directly under ${input.savepointDir}`);
+    return { uri, hostPath };
+  });
+  const deleted: string[] = [];
+  const missing: string[] = [];
+  for (const { uri, hostPath } of targets) {
+    const exists = await stat(hostPath).catch(() => undefined);
+    if (!exists) {
+      missing.push(uri);
+      continue;
+    }
+    await rm(hostPath, { recursive: true, force: true });
+    deleted.push(uri);
+  }
+  return { deleted, missing };
+}

@@ -1,0 +1,110 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { ALERT_ERROR_TYPES } from '../alerts/types';
+import { CONFIG_ERROR_TYPES } from '../config/errors';
+import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
+
+/**
+ * The activities the deploy runbook calls, each group with the retry policy that suits it.
+ * Waits heartbeat, so a worker that dies mid-wait is noticed within `heartbeatTimeout` and the
+ * wait resumes on another worker; a wait that ran out of time (`WaitTimeout`) is final.
+ */
+
+/** Reading the spec: a bad or unknown cluster or job is final. */
+export const { resolveClusterJob } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...CONFIG_ERROR_TYPES] },
+});
+
+/** The precheck's observations: read-only, cheap, retried a little. */
+export const {
+  checkDockerEngine,
+  inspectImages,
+  measureFreeDisk,
+  checkPortsFree,
+  inspectClusterContainers,
+  inspectDirectories,
+  inspectJar,
+  probeJobManagers,
+  checkHaSettings,
+  listTaskManagers,
+  getJobState,
+  observeCheckpoints,
+  jobFailureCause,
+} = proxyActivities<typeof activities>({
+  startToCloseTimeout: '2m',
+  retry: {
+    maximumAttempts: 3,
+    initialInterval: '1s',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FLINK_ERRORS],
+  },
+});
+
+/** Waits that poll the cluster, from a few seconds to a few minutes; each call passes its own timeout. */
+const waits = proxyActivities<typeof activities>({
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '30s',
+  retry: {
+    maximumAttempts: 5,
+    initialInterval: '2s',
+    nonRetryableErrorTypes: ['WaitTimeout', 'SavepointFailed', ...NON_RETRYABLE_FLINK_ERRORS],
+  },
+});
+export const {
+  observeClusterJobs,
+  waitForZooKeeperReady,
+  waitForJobManagerReady,
+  waitForTaskManagersReady,
+  waitForJobState,
+  waitForCheckpoint,
+  waitForSavepoint,
+  waitForNewOutput,
+} = waits;
+
+/** Asking the JobManager to plan the jar: a rejection is an answer, not an error; only a lost JobManager is retried. */
+export const { planJob } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '5m',
+  retry: {
+    maximumAttempts: 3,
+    initialInterval: '2s',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FLINK_ERRORS],
+  },
+});
+
+/** Docker actions: each idempotent (create finds an existing container, stop a stopped one). */
+export const { createContainer, startContainer, stopContainer, removeClusterContainer, prepareDirectories } =
+  proxyActivities<typeof activities>({
+    startToCloseTimeout: '3m',
+    retry: {
+      maximumAttempts: 5,
+      initialInterval: '2s',
+      nonRetryableErrorTypes: ['ContainerNotFound', 'NotOurContainer', 'UnsafeClean'],
+    },
+  });
+
+/**
+ * Submitting and stopping the job. submitJob carries the workflow's job id, stopWithSavepoint
+ * its trigger id, so a retry after a crash finds the work done instead of doing it twice.
+ */
+export const { submitJob, stopWithSavepoint } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '3m',
+  retry: {
+    maximumAttempts: 5,
+    initialInterval: '2s',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FLINK_ERRORS, 'JobSubmissionFailed'],
+  },
+});
+
+/** The job's monitor: the maintenance lease (a lease held by another runbook is final) and the hand-over. */
+export const { acquireMaintenanceLease, releaseMaintenanceLease, ensureMonitor } = proxyActivities<
+  typeof activities
+>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 3, initialInterval: '2s', nonRetryableErrorTypes: ['LeaseHeld'] },
+});
+
+/** Alerts never throw for a failed channel; only an alert that cannot be rendered is final. */
+export const { sendAlert } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
+});
