@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import * as activities from './activities';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal/connection';
 import { ErrorNameAsFailureType } from './temporal/error-types';
+import { installRuntime } from './temporal/runtime';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -32,6 +33,7 @@ export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
 }
 
 async function main(): Promise<void> {
+  const { metricsAddress } = installRuntime();
   const settings = temporalSettingsFromEnv();
   const connection = await NativeConnection.connect(connectionOptions(settings));
   const worker = await createWorker({
@@ -40,7 +42,11 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
   });
   console.log(
-    `worker polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`,
+    JSON.stringify({
+      level: 'info',
+      message: `worker polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`,
+      metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off',
+    }),
   );
   // The SDK installs SIGINT/SIGTERM handlers that shut the worker down gracefully.
   await worker.run();

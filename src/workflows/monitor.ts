@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -28,6 +29,7 @@ import { decideRecovery, leaseActive, policyRestartsInWindow, pruneRestarts } fr
 import { SA } from '../shared';
 import { resolveClusterJob } from './activities';
 import { rejectBadInput } from './input';
+import { countRestart, countVerdict } from './metrics';
 import { findJobId, sendAlert, watchJob } from './monitor-activities';
 import {
   acquireLeaseUpdate,
@@ -255,6 +257,14 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     if (!changed) return;
     m.verdict = report.verdict;
     m.verdictSince = report.observation.at;
+    countVerdict({ cluster: cluster.name, job: job.name, verdict: m.verdict });
+    log.info('verdict changed', {
+      cluster: cluster.name,
+      job: job.name,
+      verdict: m.verdict,
+      reasons: m.reasons,
+      jobId: m.jobId,
+    });
     upsertSearchAttributes([{ key: SA.health, value: m.verdict }]);
     upsertMemo({ verdict: m.verdict, reason: m.reasons[0] ?? '', jobId: m.jobId ?? '' });
     if (HEALTHY.has(m.verdict) && m.escalated) {
@@ -325,6 +335,12 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       if (/NoRestorePoint|UnsafeCancel/.test(record.error)) m.escalated = true;
     }
     record.durationMs = Date.now() - at;
+    countRestart(record.durationMs, {
+      cluster: cluster.name,
+      job: job.name,
+      trigger,
+      outcome: record.outcome,
+    });
     m.restarts = pruneRestarts([...m.restarts, record], Date.now(), budget.windowMs);
     phase = 'watching';
     if (m.escalated) await escalate(`restart failed and cannot be retried safely: ${record.error}`);

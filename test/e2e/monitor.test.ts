@@ -7,6 +7,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../scripts/lib/temporal-dev-server';
 import { checkSequence } from '../../src/output/sequence';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { pollUntil } from '../../src/util/poll';
@@ -65,8 +66,11 @@ async function startHook(): Promise<string> {
   return `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
 }
 
+let metricsPort: number;
+
 async function startWorkerProcess(): Promise<WorkerProcess> {
   return spawnWorker({
+    FLINK_RUNBOOKS_METRICS: `127.0.0.1:${metricsPort}`,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     FLINK_RUNBOOKS_CLUSTERS: process.env.FLINK_RUNBOOKS_CLUSTERS ?? '',
@@ -117,6 +121,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
   client = new Client({ connection });
   taskQueue = `monitor-e2e-${randomUUID()}`;
+  metricsPort = await freePort();
   worker = await startWorkerProcess();
 });
 
@@ -201,6 +206,22 @@ describe('monitorJob on the sandbox', () => {
     expect(report).toMatchObject({ first: 0, gaps: [], duplicates: [] });
     expect(received.map((a) => a.verdict)).toEqual(['zombie', 'healthy']);
     expect(received[1]?.resolved).toBe(true);
+
+    // What operators see: a Prometheus counter for the restart and JSON log lines with workflow ids.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(
+      /flink_runbooks_restarts(_total)?\{[^}]*outcome="restarted"[^}]*trigger="policy"[^}]*\} 1/,
+    );
+    expect(metrics).toMatch(/temporal_workflow_task_schedule_to_start_latency/);
+    const verdictLine = worker
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"verdict changed"') && line.includes('"zombie"'));
+    expect(JSON.parse(verdictLine ?? '{}')).toMatchObject({
+      level: 'info',
+      workflowId: workflowId(),
+      verdict: 'zombie',
+    });
   });
 
   it('forceRestart restarts a healthy job from a savepoint; pause holds back recovery until resume', async () => {

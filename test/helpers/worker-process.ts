@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A real worker process (`tsx src/worker.ts`), for tests that kill it with SIGKILL mid-runbook. */
+/** A real worker process (`node --import tsx src/worker.ts`), for tests that kill it with SIGKILL mid-runbook. */
 export interface WorkerProcess {
   process: ChildProcess;
   output: () => string;
@@ -12,7 +12,9 @@ export interface WorkerProcess {
 
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
   let output = '';
-  const child = spawn(`${repo}/node_modules/.bin/tsx`, ['src/worker.ts'], {
+  // node with tsx's loader, not the tsx command: SIGKILL must reach the worker itself, and the
+  // tsx command runs it in a child process that would outlive its killed parent.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
