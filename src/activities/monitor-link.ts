@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { temporalClient } from '../temporal/client-holder';
 import {
   acquireLeaseUpdate,
+  type JobSubmission,
   type LeaseGrant,
   type LeaseRequest,
   MONITOR_WORKFLOW,
@@ -45,12 +46,12 @@ export async function acquireMaintenanceLease(
 }
 
 export async function releaseMaintenanceLease(
-  input: JobRef & { holder: string; jobId?: string },
+  input: JobRef & { holder: string; jobId?: string; submission?: JobSubmission },
 ): Promise<{ released: boolean }> {
   const handle = (await temporalClient()).workflow.getHandle(monitorWorkflowId(input.cluster, input.job));
   try {
     return await handle.executeUpdate(releaseLeaseUpdate, {
-      args: [{ holder: input.holder, jobId: input.jobId }],
+      args: [{ holder: input.holder, jobId: input.jobId, submission: input.submission }],
     });
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return { released: false };

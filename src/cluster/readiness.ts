@@ -45,18 +45,24 @@ export async function waitForRest(url: string, timeoutMs = 120_000): Promise<voi
   });
 }
 
+/**
+ * Exactly the expected TaskManagers, each heard from since the wait began: a TaskManager that was
+ * just replaced stays listed until its heartbeat times out, and must not be counted.
+ */
 export async function waitForTaskManagers(cluster: NamedCluster, timeoutMs = 120_000): Promise<number> {
+  const since = Date.now();
   const expected = cluster.taskManagers.containers.length;
   const urls = cluster.jobManagers.map((jm) => jm.url);
   return pollUntil(
     async () => {
       for (const url of urls) {
-        const overview = await new FlinkRestClient(url, 3_000).overview().catch(() => undefined);
-        // Exactly: a TaskManager that was just replaced stays listed until its heartbeat times out.
-        if (overview && overview.taskmanagers === expected) return overview.taskmanagers;
+        const tms = await new FlinkRestClient(url, 3_000).taskManagers().catch(() => undefined);
+        // timeSinceLastHeartbeat is, despite its name, the time of the last heartbeat.
+        if (tms && tms.length === expected && tms.every((tm) => tm.timeSinceLastHeartbeat >= since))
+          return tms.length;
       }
       return undefined;
     },
-    { timeoutMs, what: `${expected} TaskManagers registered` },
+    { timeoutMs, what: `${expected} TaskManagers registered and heard from` },
   );
 }

@@ -36,15 +36,28 @@ export interface LeaseGrant {
 }
 export const acquireLeaseUpdate = defineUpdate<LeaseGrant, [LeaseRequest]>('acquireLease');
 
-/** Ends the lease; `jobId` tells the monitor which job to watch from now on (after an upgrade). */
+/** What a job was submitted with: the monitor restarts the job with exactly this. */
+export interface JobSubmission {
+  jar: string;
+  entryClass: string;
+  parallelism: number;
+  args: string[];
+}
+
+/**
+ * Ends the lease; `jobId` tells the monitor which job to watch from now on (after an upgrade),
+ * `submission` what that job runs when it differs from the clusters file.
+ */
 export interface LeaseRelease {
   holder: string;
   jobId?: string;
+  submission?: JobSubmission;
 }
 export const releaseLeaseUpdate = defineUpdate<{ released: boolean }, [LeaseRelease]>('releaseLease');
 
 /** Watch this job id from now on (a deploy or upgrade submitted a new one). */
-export const watchJobSignal = defineSignal<[{ jobId: string; reason: string }]>('watchJob');
+export const watchJobSignal =
+  defineSignal<[{ jobId: string; reason: string; submission?: JobSubmission }]>('watchJob');
 
 /** What a monitor is started with; small enough to type into the Temporal UI. */
 export interface MonitorInput {

@@ -36,6 +36,12 @@ const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'] as const;
 /** Flink's job ids and trigger ids are 32 hex digits; uuid4() is deterministic on replay. */
 const flinkId = () => uuid4().replace(/-/g, '');
 
+/**
+ * The replacement keeps the old id's first 24 digits: a deploy encodes the cluster, job and
+ * submission spec there, so the next deploy of the same spec still finds its job unchanged.
+ */
+const successorId = (oldJobId: string) => `${oldJobId.slice(0, 24)}${flinkId().slice(0, 8)}`;
+
 export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
   const { urls, job } = plan;
   const oldJobId = plan.jobId;
@@ -53,7 +59,7 @@ export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
   if (!restored)
     restored = { path: await stopKeepingLatestCheckpoint(plan, oldJobId, state), via: 'checkpoint' };
 
-  const jobId = flinkId();
+  const jobId = successorId(oldJobId);
   await submitJob({
     urls,
     jobId,

@@ -34,6 +34,7 @@ import { findJobId, sendAlert, watchJob } from './monitor-activities';
 import {
   acquireLeaseUpdate,
   forceRestartSignal,
+  type JobSubmission,
   type MonitorInput,
   monitorWorkflowId,
   pauseSignal,
@@ -56,6 +57,8 @@ export interface MonitorMemory {
   escalated: boolean;
   paused?: { reason?: string; at: number };
   lease?: Lease;
+  /** What the watched job runs, when an upgrade made it differ from the clusters file. */
+  submission?: JobSubmission;
   alerts: AlertPolicyState;
 }
 
@@ -110,8 +113,9 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     m.paused = undefined;
     interrupted = true;
   });
-  setHandler(watchJobSignal, ({ jobId }) => {
+  setHandler(watchJobSignal, ({ jobId, submission }) => {
     m.jobId = jobId;
+    m.submission = submission;
     m.escalated = false;
     interrupted = true;
   });
@@ -138,10 +142,11 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       },
     },
   );
-  setHandler(releaseLeaseUpdate, ({ holder, jobId }) => {
+  setHandler(releaseLeaseUpdate, ({ holder, jobId, submission }) => {
     if (m.lease?.holder !== holder) return { released: false };
     m.lease = undefined;
     if (jobId) m.jobId = jobId;
+    if (submission) m.submission = submission;
     interrupted = true;
     return { released: true };
   });
@@ -318,7 +323,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     try {
       const result = await restartJob({
         urls,
-        job,
+        job: { ...job, ...m.submission },
         jobId: m.jobId,
         prefer: trigger === 'forced' || HEALTHY.has(m.verdict) ? 'savepoint' : 'checkpoint',
         savepointTimeoutMs: savepointTimeout(job),

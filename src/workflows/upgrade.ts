@@ -177,6 +177,8 @@ class Upgrade {
   newJobId?: string;
   /** The job that runs now, told to the monitor when the lease is released. */
   runningJobId?: string;
+  /** What the running job was submitted with, for the monitor's restarts. */
+  runningConfig?: JobConfig;
   timings: UpgradeResult['timings'] = {};
   lease: UpgradeResult['lease'] = {};
   readiness?: ReadinessVerdict;
@@ -256,11 +258,17 @@ class Upgrade {
       grant.monitor === 'running' ? 'the monitor stands down' : 'no monitor runs',
     );
     this.runningJobId = this.oldJob?.jobId;
+    this.runningConfig = this.previous;
     try {
       return await change();
     } finally {
       try {
-        const released = await releaseMaintenanceLease({ ...ref, holder, jobId: this.runningJobId });
+        const released = await releaseMaintenanceLease({
+          ...ref,
+          holder,
+          jobId: this.runningJobId,
+          submission: this.runningConfig,
+        });
         this.lease.released = released.released;
         this.run.step(
           'maintenance lease released',
@@ -299,6 +307,7 @@ class Upgrade {
     try {
       const submittedAt = await this.submit(newJobId, this.target, from);
       this.runningJobId = newJobId;
+      this.runningConfig = this.target;
 
       this.run.phase('verifying');
       const readiness = await this.verify(newJobId, submittedAt, from);
@@ -469,6 +478,7 @@ class Upgrade {
     this.rollbackJobId = jobId;
     const submittedAt = await this.submit(jobId, this.previous, this.snapshot);
     this.runningJobId = jobId;
+    this.runningConfig = this.previous;
     this.rollbackReadiness = await this.verify(jobId, submittedAt, this.snapshot);
   }
 
