@@ -27,6 +27,7 @@ import {
 } from '@temporalio/client';
 import { parseDuration } from '../src/config/duration';
 import { resolveClusterRef, selectJob } from '../src/config/load';
+import { dataConverterFromEnv } from '../src/temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from '../src/temporal/connection';
 import { SAVEPOINT_WORKFLOW, type SavepointInput } from '../src/workflows/upgrade-api';
 
@@ -203,7 +204,11 @@ async function main(argv: string[]): Promise<void> {
         })
       : undefined;
   const connection = await Connection.connect(connectionOptions(settings));
-  const client = new Client({ connection, namespace: settings.namespace });
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    dataConverter: dataConverterFromEnv(),
+  });
   const print = (value: unknown, text: () => string) =>
     console.log(values.json ? JSON.stringify(value, null, 2) : text());
   try {

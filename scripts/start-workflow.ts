@@ -3,6 +3,7 @@
  * The same JSON is what the Temporal UI's Start Workflow form takes.
  */
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from '../src/temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from '../src/temporal/connection';
 
 const [workflowType, inputJson = '{}', workflowId] = process.argv.slice(2);
@@ -12,7 +13,11 @@ if (!workflowType) {
 }
 const settings = temporalSettingsFromEnv();
 const connection = await Connection.connect(connectionOptions(settings));
-const client = new Client({ connection, namespace: settings.namespace });
+const client = new Client({
+  connection,
+  namespace: settings.namespace,
+  dataConverter: dataConverterFromEnv(),
+});
 const handle = await client.workflow.start(workflowType, {
   taskQueue: settings.taskQueue,
   workflowId: workflowId ?? `${workflowType}-${Date.now()}`,

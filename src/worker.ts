@@ -6,6 +6,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as activities from './activities';
+import { dataConverterFromEnv } from './temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal/connection';
 import { ErrorNameAsFailureType } from './temporal/error-types';
 import { installRuntime } from './temporal/runtime';
@@ -18,6 +19,8 @@ export interface RunbookWorkerOptions {
   taskQueue: string;
   /** Tests bundle the workflows once and pass the bundle to every worker. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Payload encryption; by default from FLINK_RUNBOOKS_CODEC_KEY (see temporal/codec.ts). */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
@@ -26,6 +29,7 @@ export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
     activities,
+    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     interceptors: { activity: [() => ({ inbound: new ErrorNameAsFailureType() })] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     shutdownGraceTime: '10s',

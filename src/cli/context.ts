@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from '../temporal/codec';
 import { connectionOptions, type TemporalSettings, temporalSettingsFromEnv } from '../temporal/connection';
 
 /** What every command gets: parsed options, a Temporal client made on first use, and output. */
@@ -35,7 +36,11 @@ export function makeContext(options: CliContext['options'], positionals: string[
     async client() {
       if (!client) {
         connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: '5s' });
-        client = new Client({ connection, namespace: settings.namespace });
+        client = new Client({
+          connection,
+          namespace: settings.namespace,
+          dataConverter: dataConverterFromEnv(),
+        });
       }
       return client;
     },

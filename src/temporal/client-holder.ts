@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from './codec';
 import { connectionOptions, temporalSettingsFromEnv } from './connection';
 
 /**
@@ -17,6 +18,7 @@ export async function temporalClient(): Promise<Client> {
     client = new Client({
       connection: await Connection.connect(connectionOptions(settings)),
       namespace: settings.namespace,
+      dataConverter: dataConverterFromEnv(),
     });
   }
   return client;
