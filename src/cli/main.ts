@@ -8,6 +8,7 @@ import {
 import { alertTest } from './commands/alert';
 import { clusterStatusCommand } from './commands/cluster';
 import { monitorStart, monitorStatus, monitorStop, pause, restart, resume } from './commands/monitor';
+import { deployCommand, savepointCommand, scheduleCommand, upgradeCommand } from './commands/runbooks';
 import { type CliContext, EXIT, makeContext, UsageError } from './context';
 
 /**
@@ -51,6 +52,34 @@ const COMMANDS: Record<string, Command> = {
   pause: { summary: 'stop automatic recovery (observing and alerting go on)', options: reason, run: pause },
   resume: { summary: 'resume automatic recovery', run: resume },
   'alert test': { summary: 'send a test alert to every channel of the cluster', run: alertTest },
+  deploy: {
+    summary: 'deploy the cluster and its job as the clusters file describes them (the deploy runbook)',
+    options: {
+      'dry-run': { type: 'boolean', description: 'print the plan, change nothing' },
+      savepoint: { type: 'string', description: 'start the job from this savepoint' },
+      'free-disk-gb': { type: 'string', description: 'free disk required at the storage paths' },
+    },
+    run: deployCommand,
+  },
+  upgrade: {
+    summary: 'upgrade the job through a savepoint, rolling back if the new job is not healthy',
+    options: {
+      jar: { type: 'string', description: "the new jar (a path on the worker's machine)" },
+      'entry-class': { type: 'string', description: 'a new entry class' },
+      parallelism: { type: 'string', description: 'a new parallelism' },
+      mode: { type: 'string', description: 'savepoint (default), last-state or stateless' },
+      'require-approval': {
+        type: 'boolean',
+        description: 'wait for the approve signal before stopping the job',
+      },
+    },
+    run: upgradeCommand,
+  },
+  'savepoint now': {
+    summary: 'take a savepoint of the running job (it keeps running)',
+    options: { 'keep-last': { type: 'string', description: 'then delete all but the newest N savepoints' } },
+    run: savepointCommand,
+  },
 };
 
 const COMMON = {
@@ -71,6 +100,8 @@ function overview(): string {
     '',
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    '  schedule ...    recurring savepoints: create, list, describe, pause, unpause, trigger, delete',
     '',
     'Run `flink-runbooks <command> --help` for its options. Temporal is reached through',
     'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE (see the README).',
@@ -104,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(overview());
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
+  if (argv[0] === 'schedule') return scheduleCommand(argv.slice(1));
   const found = findCommand(argv);
   if (!found) {
     console.error(`unknown command "${argv.slice(0, 2).join(' ')}"\n\n${overview()}`);

@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+
+const { temporal } = proto; // a CommonJS module: no named exports under Node's ESM loader
 
 /**
  * Encrypts every payload (workflow inputs, results, signals, activity arguments) with AES-256-GCM

@@ -1,13 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createWorker } from '../../src/worker';
+
+let runtimeInstalled = false;
+
+/** Test output shows the SDK's warnings and errors, not every worker state change. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed in this process: keep that one.
+  }
+}
 
 /** A client and a worker on a fresh task queue of the run's dev server; the worker runs during `use`. */
 export async function withWorker<T>(
   use: (ctx: { client: Client; taskQueue: string; worker: Worker }) => Promise<T>,
 ): Promise<T> {
+  quietRuntime();
   const address = inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
