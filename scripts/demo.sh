@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run demo`: a Temporal dev server with its Web UI, the Flink HA sandbox in Docker and a
-# worker, then a first runbook against the sandbox. `npm run demo -- down` stops and removes it all.
+# `npm run demo`: a Temporal dev server with its Web UI, a worker, and the deploy runbook bringing
+# up the Flink HA sandbox in Docker and handing the job over to its monitor, which keeps running.
+# `npm run demo -- down` stops and removes it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-node-deps.sh
@@ -32,25 +33,29 @@ if ! answers 7233; then
   answers 7233 || { echo "Temporal did not start; see $run/temporal.log" >&2; exit 1; }
 fi
 
-tsx scripts/sandbox.ts up
+echo "preparing the Docker engine, the Flink images and the sample job (cached after the first run)"
+tsx scripts/sandbox.ts prepare
 
 stop_group worker
-echo "starting the worker (log: $run/worker.log)"
-setsid tsx src/worker.ts >"$run/worker.log" 2>&1 < /dev/null &
+echo "starting the worker (log: $run/worker.log; metrics on http://127.0.0.1:9464/metrics)"
+setsid node --import tsx src/worker.ts >"$run/worker.log" 2>&1 < /dev/null &
 echo $! >"$run/worker.pid"
 
-echo "running clusterStatus against the sandbox"
-tsx scripts/start-workflow.ts clusterStatus '{"cluster":"realtime-pipeline"}' "cluster-status-demo-$(date +%s)"
+echo "running the deploy runbook: ZooKeeper, two JobManagers, two TaskManagers, the sample job"
+flink-runbooks deploy --cluster realtime-pipeline
+flink-runbooks monitor status --cluster realtime-pipeline || true
 
 cat <<MSG
 
-Temporal Web UI: http://127.0.0.1:8233  (workflows are kept in .data/temporal across restarts)
-Flink Web UI:    http://127.0.0.1:8081  (primary)   http://127.0.0.1:8082  (standby)
+Temporal Web UI: http://127.0.0.1:8233   (the monitor: workflow id monitor:realtime-pipeline:sample-pipeline)
+Flink Web UI:    http://127.0.0.1:8081   (primary)   http://127.0.0.1:8082   (standby)
 
 Try next:
-  - In the Temporal UI, Start Workflow: type clusterStatus, task queue flink-runbooks,
-    input {"cluster": "realtime-pipeline"}.
-  - npm run sandbox -- status      the leader read from ZooKeeper, TaskManagers, jobs
-  - docker stop flink-jobmanager   then run clusterStatus again and watch the standby lead
-  - npm run demo -- down           stop everything and remove the sandbox
+  npx flink-runbooks monitor status --cluster realtime-pipeline     what the monitor sees
+  echo stall > .data/sandbox/control/fault                         make the job a zombie; watch it get restarted
+  echo none > .data/sandbox/control/fault
+  npx flink-runbooks restart --cluster realtime-pipeline --reason "try it"
+  npx flink-runbooks upgrade --cluster realtime-pipeline --jar $PWD/.data/jars/sample-pipeline-2.jar
+  npx flink-runbooks deploy --cluster realtime-pipeline            again: nothing to change
+  npm run demo -- down                                             stop everything and remove the sandbox
 MSG

@@ -1,6 +1,7 @@
 /**
- * `npm run sandbox -- up|down|status|logs [container]`
- * up: engine, images, jars, then ZooKeeper -> JobManagers -> TaskManagers, each waited on.
+ * `npm run sandbox -- prepare|up|down|status|logs [container]`
+ * prepare: the Docker engine, the images and the sample job's jars (what `up` and deploy need).
+ * up: prepare, then ZooKeeper -> JobManagers -> TaskManagers, each waited on.
  * status: the REST leader read from ZooKeeper, containers, JobManagers, TaskManagers, jobs.
  * down: removes the containers and the sandbox's data directories.
  */
@@ -14,6 +15,9 @@ const [command = 'status', ...rest] = process.argv.slice(2);
 const cluster = await loadSandbox();
 
 switch (command) {
+  case 'prepare':
+    prepareSandbox();
+    break;
   case 'up': {
     const t0 = Date.now();
     prepareSandbox();
@@ -46,7 +50,7 @@ switch (command) {
     break;
   }
   default:
-    console.error(`unknown command "${command}"; use up, down, status or logs [container]`);
+    console.error(`unknown command "${command}"; use prepare, up, down, status or logs [container]`);
     process.exit(2);
 }
 

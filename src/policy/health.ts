@@ -31,7 +31,9 @@ function verdict(v: Verdict, ...reasons: string[]): Evaluation {
 }
 
 export function evaluateHealth(obs: JobObservation, settings: HealthSettings): Evaluation {
-  if (obs.restNoLeader || (obs.restError && obs.leader && !obs.leader.url)) {
+  // No leader: a JobManager says so (503), or ZooKeeper was read and names none. ZooKeeper
+  // unreadable as well as REST is not "no leader" but "cannot see".
+  if (obs.restNoLeader || (obs.restError && obs.leader && !obs.leader.url && !obs.leader.error)) {
     return verdict('no-leader', obs.restError ?? 'ZooKeeper names no REST leader');
   }
   if (obs.restError) return verdict('unknown', `the REST API could not be asked: ${obs.restError}`);

@@ -77,4 +77,6 @@ export interface MonitorStatus {
   restarts: RestartRecord[];
   budget: { max: number; used: number; left: number; windowMs: number; cooldownUntil?: number };
   escalated: boolean;
+  /** The latest signals refused for a malformed payload, with why. */
+  rejectedSignals?: Array<{ signal: string; at: number; problem: string }>;
 }

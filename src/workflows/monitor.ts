@@ -45,6 +45,7 @@ import {
 } from './monitor-api';
 import { monitorInputSchema } from './monitor-input';
 import { restartJob } from './monitor-restart';
+import { type SignalName, signalProblem } from './monitor-signals';
 
 /** What the monitor carries through continue-as-new: its memory of the job and its budget. */
 export interface MonitorMemory {
@@ -102,24 +103,38 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
   /** Set by a signal or an update that the running watch must stop for. */
   let interrupted = false;
 
-  setHandler(forceRestartSignal, ({ reason }) => {
-    forced = { reason: reason || 'forceRestart signal' };
+  setHandler(forceRestartSignal, (payload) => {
+    if (refused('forceRestart', payload)) return;
+    forced = { reason: payload?.reason || 'forceRestart signal' };
     interrupted = true;
   });
-  setHandler(pauseSignal, ({ reason }) => {
-    m.paused = { reason, at: Date.now() };
+  setHandler(pauseSignal, (payload) => {
+    if (refused('pause', payload)) return;
+    m.paused = { reason: payload?.reason, at: Date.now() };
   });
   setHandler(resumeSignal, () => {
     m.paused = undefined;
     interrupted = true;
   });
-  setHandler(watchJobSignal, ({ jobId, submission }) => {
+  setHandler(watchJobSignal, (payload) => {
+    if (refused('watchJob', payload)) return;
+    const { jobId, submission } = payload;
     m.jobId = jobId;
     m.submission = submission;
     m.escalated = false;
     interrupted = true;
   });
   setHandler(statusQuery, () => status());
+  const rejectedSignals: NonNullable<MonitorStatus['rejectedSignals']> = [];
+  /** A malformed signal changes nothing; people see why in the status and the log. */
+  function refused(name: SignalName, payload: unknown): boolean {
+    const problem = signalProblem(name, payload);
+    if (!problem) return false;
+    rejectedSignals.push({ signal: name, at: Date.now(), problem });
+    rejectedSignals.splice(0, rejectedSignals.length - 5);
+    log.warn('signal refused', { signal: name, problem });
+    return true;
+  }
   setHandler(
     acquireLeaseUpdate,
     async (request) => {
@@ -158,7 +173,8 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     { key: SA.runbook, value: 'monitor' },
     { key: SA.health, value: m.verdict },
   ]);
-  if (!m.jobId) m.jobId = await findJobId({ urls, jobName: job.name });
+  // A cluster that does not answer yet is no reason to stop supervising: the watch looks again.
+  if (!m.jobId) m.jobId = await findJobId({ urls, jobName: job.name }).catch(() => undefined);
 
   // After an action the next watch reports the first confirmed verdict, whatever it is.
   let freshVerdictWanted = input.memory === undefined;
@@ -402,6 +418,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
         cooldownUntil: last && now - last.at < budget.cooldownMs ? last.at + budget.cooldownMs : undefined,
       },
       escalated: m.escalated,
+      rejectedSignals,
     };
   }
 }

@@ -133,6 +133,16 @@ const table: Array<[string, JobObservation, Verdict, RegExp]> = [
     /no JobManager answers/,
   ],
   [
+    'REST and ZooKeeper both unreachable: cannot see, not "no leader"',
+    {
+      at: NOW,
+      restError: 'no JobManager answers',
+      leader: { consistent: false, error: 'ZooKeeper did not answer' },
+    },
+    'unknown',
+    /could not be asked/,
+  ],
+  [
     'REST down, a leader is known: cannot see, do not guess',
     {
       at: NOW,
