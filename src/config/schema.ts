@@ -62,9 +62,12 @@ export const jobManagerSchema = z.strictObject({
   url: httpUrl,
   container: name,
   /** Ports this JobManager binds besides REST; pinned because every container uses host networking. */
-  ports: z.strictObject({ rpc: port, blob: port, ha: port }).optional(),
+  ports: z
+    .strictObject({ rpc: port, blob: port, ha: port })
+    .optional()
+    .describe('ports besides REST, pinned because every container uses host networking'),
   /** Extra Flink settings for this JobManager only. */
-  config: flinkConfig.default({}),
+  config: flinkConfig.default({}).describe('extra Flink settings for this JobManager only'),
 });
 
 export const taskManagerSchema = z.strictObject({
@@ -92,11 +95,20 @@ export const outputSchema = z.strictObject({
   container: name.optional(),
   pattern: z.string().min(1).default('*.csv'),
   /** No committed file for longer than this is a stall (the seeds check a 5-minute window). */
-  freshness: duration.default(300_000),
+  freshness: duration
+    .default(300_000)
+    .describe('no committed file for this long is stale (the seeds check 5 minutes)'),
   /** An `.inprogress` file older than this is stuck (never committed by a checkpoint). */
-  inProgressLimit: duration.default(600_000),
+  inProgressLimit: duration
+    .default(600_000)
+    .describe('an .inprogress file older than this was never committed by a checkpoint'),
   /** The sample job writes a sequence number first in each row; check it for gaps and duplicates. */
-  sequenceColumn: z.number().int().min(0).optional(),
+  sequenceColumn: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('column holding an increasing sequence number, checked for gaps and duplicates'),
 });
 
 const sqlProbe = {
@@ -131,7 +143,7 @@ export const probeSchema = z.discriminatedUnion(
 export const jobSchema = z.strictObject({
   name,
   /** Path of the job jar on the machine running the worker; uploaded through the REST API. */
-  jar: z.string().min(1),
+  jar: z.string().min(1).describe("path of the job jar on the worker's machine, uploaded through REST"),
   entryClass: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'must be a Java class name'),
   parallelism: z.number().int().min(1).max(32_768).default(1),
   args: z.array(z.string()).default([]),
@@ -145,18 +157,28 @@ export const jobSchema = z.strictObject({
     tolerableFailures: 5,
   }),
   /** On redeploy, take a savepoint of the running job and start the new one from it. */
-  keepState: z.boolean().default(true),
+  keepState: z
+    .boolean()
+    .default(true)
+    .describe('on redeploy, stop the running job with a savepoint and start from it'),
   output: outputSchema.optional(),
   probe: probeSchema.optional(),
 });
 
 /** The seeds' health monitor: every 60 s, 5-minute file window, at most 3 restarts, 5-minute cooldown. */
 export const monitorSchema = z.strictObject({
-  interval: duration.default(60_000),
-  fileWindow: duration.default(300_000),
-  maxRestarts: z.number().int().min(0).default(3),
+  interval: duration.default(60_000).describe('how often the monitor looks'),
+  fileWindow: duration
+    .default(300_000)
+    .describe('no new file in this window while checkpoints fail is a zombie'),
+  maxRestarts: z
+    .number()
+    .int()
+    .min(0)
+    .default(3)
+    .describe('restarts allowed within restartWindow before escalating'),
   restartWindow: duration.default(3_600_000),
-  cooldown: duration.default(300_000),
+  cooldown: duration.default(300_000).describe('least time between two restarts'),
 });
 
 const severity = z.enum(['info', 'warning', 'critical']);
@@ -226,9 +248,14 @@ export const clusterSpecSchema = z
       containers: z.array(taskManagerSchema).min(1, 'needs at least one TaskManager'),
     }),
     /** Flink settings shared by every JobManager and TaskManager. */
-    flinkConfig: flinkConfig.default({}),
+    flinkConfig: flinkConfig
+      .default({})
+      .describe('Flink settings shared by every JobManager and TaskManager'),
     /** Host directories mounted into every Flink container (HA storage, checkpoints, output). */
-    volumes: z.array(volumeSchema).default([]),
+    volumes: z
+      .array(volumeSchema)
+      .default([])
+      .describe('host directories mounted into every Flink container (HA storage, checkpoints, output)'),
     jobs: z.array(jobSchema).min(1, 'needs at least one job'),
     monitor: monitorSchema.default({
       interval: 60_000,
