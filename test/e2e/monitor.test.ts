@@ -42,6 +42,7 @@ let connection: Connection;
 let worker: WorkerProcess;
 let taskQueue: string;
 let hook: Server;
+const hookToken = randomUUID().replace(/-/g, '');
 const received: Array<{ verdict: string; title: string; resolved?: boolean; severity: string }> = [];
 
 async function startHook(): Promise<string> {
@@ -63,7 +64,8 @@ async function startHook(): Promise<string> {
     });
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+  // The path carries a token, as real webhook URLs do: it must never reach history or logs.
+  return `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook/${hookToken}`;
 }
 
 let metricsPort: number;
@@ -222,6 +224,13 @@ describe('monitorJob on the sandbox', () => {
       workflowId: workflowId(),
       verdict: 'zombie',
     });
+
+    // The alerts went out, yet the webhook's token is nowhere in the history or the worker's log.
+    const history = JSON.stringify(await handle.fetchHistory());
+    for (const form of [hookToken, Buffer.from(hookToken).toString('base64')]) {
+      expect(history).not.toContain(form);
+      expect(worker.output()).not.toContain(form);
+    }
   });
 
   it('forceRestart restarts a healthy job from a savepoint; pause holds back recovery until resume', async () => {
