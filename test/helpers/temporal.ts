@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { useTemporalClient } from '../../src/temporal/client-holder';
 import { createWorker } from '../../src/worker';
 
 let runtimeInstalled = false;
@@ -27,6 +28,8 @@ export async function withWorker<T>(
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
+  // Activities that talk to other workflows (the monitor's lease) use this run's server too.
+  useTemporalClient(client);
   const worker = await createWorker({
     connection: nativeConnection,
     taskQueue,
