@@ -27,6 +27,15 @@ export {
   stopContainer,
 } from './docker';
 export {
+  injectFault,
+  observeDrillBaseline,
+  observeTakeover,
+  readFlinkLogEvents,
+  restoreNode,
+  watchAfterRestore,
+  writeDrillReport,
+} from './drill';
+export {
   cancelJob,
   getJobState,
   listJobs,

@@ -1,6 +1,7 @@
 /** Every workflow the worker registers; each file reads like the runbook it replaces. */
 export { clusterStatus } from './cluster-status';
 export { deploy } from './deploy';
+export { failoverDrill } from './drill';
 export { monitorJob } from './monitor';
 export { takeSavepoint } from './savepoint';
 export { upgrade } from './upgrade';
