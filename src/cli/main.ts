@@ -93,6 +93,12 @@ const COMMON = {
   help: { type: 'boolean' as const, short: 'h', description: 'show help' },
 };
 
+const DRILL_HELP = [
+  'usage: flink-runbooks drill --cluster C --kind KIND [--job J] [--takeover-limit 2m] [--report-dir DIR] [--id ID] [--no-wait] [--json]',
+  '',
+  'a failover drill: stop-leader, kill-leader, kill-taskmanager or stop-zookeeper; exit 0 when it passed',
+].join('\n');
+
 function overview(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
@@ -102,6 +108,7 @@ function overview(): string {
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     '  schedule ...    recurring savepoints: create, list, describe, pause, unpause, trigger, delete',
+    '  drill ...       a failover drill: --cluster C --kind stop-leader|kill-leader|kill-taskmanager|stop-zookeeper',
     '',
     'Run `flink-runbooks <command> --help` for its options. Temporal is reached through',
     'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE (see the README).',
@@ -135,7 +142,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(overview());
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
-  if (argv[0] === 'schedule') return scheduleCommand(argv.slice(1));
+  if (argv[0] === 'schedule') return scheduleCommand('schedules.ts', argv.slice(1));
+  if (argv[0] === 'drill') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(DRILL_HELP);
+      return EXIT.ok;
+    }
+    return scheduleCommand('drill.ts', argv.slice(1));
+  }
   const found = findCommand(argv);
   if (!found) {
     console.error(`unknown command "${argv.slice(0, 2).join(' ')}"\n\n${overview()}`);

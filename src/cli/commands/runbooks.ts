@@ -102,9 +102,9 @@ export async function savepointCommand(ctx: CliContext): Promise<number> {
   return EXIT.ok;
 }
 
-/** `flink-runbooks schedule ...` is scripts/schedules.ts with the same arguments. */
-export function scheduleCommand(argv: string[]): number {
-  const script = fileURLToPath(new URL('../../../scripts/schedules.ts', import.meta.url));
+/** `flink-runbooks schedule ...` and `drill ...` are scripts/schedules.ts and scripts/drill.ts with the same arguments. */
+export function scheduleCommand(scriptName: 'schedules.ts' | 'drill.ts', argv: string[]): number {
+  const script = fileURLToPath(new URL(`../../../scripts/${scriptName}`, import.meta.url));
   try {
     execFileSync(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: 'inherit' });
     return EXIT.ok;
