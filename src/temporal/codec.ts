@@ -19,7 +19,7 @@ export class EncryptionCodec implements PayloadCodec {
     private readonly currentKeyId: string,
   ) {
     const key = keys.get(currentKeyId);
-    if (!key || key.length !== 32) throw new Error(`codec key "${currentKeyId}" must be 32 bytes`);
+    if (key?.length !== 32) throw new Error(`codec key "${currentKeyId}" must be 32 bytes`);
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
