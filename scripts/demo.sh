@@ -42,8 +42,8 @@ setsid node --import tsx src/worker.ts >"$run/worker.log" 2>&1 < /dev/null &
 echo $! >"$run/worker.pid"
 
 echo "running the deploy runbook: ZooKeeper, two JobManagers, two TaskManagers, the sample job"
-flink-runbooks deploy --cluster realtime-pipeline
-flink-runbooks monitor status --cluster realtime-pipeline || true
+node bin/flink-runbooks.js deploy --cluster realtime-pipeline
+node bin/flink-runbooks.js monitor status --cluster realtime-pipeline || true
 
 cat <<MSG
 
