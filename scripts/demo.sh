@@ -10,9 +10,12 @@ export FLINK_RUNBOOKS_CLUSTERS="$PWD/sandbox/clusters.yaml"
 run=.data/demo
 mkdir -p "$run"
 
-stop_group() { # a background process group started below
+stop_group() { # a background process group started below: TERM, then KILL after 20 s
   [ -f "$run/$1.pid" ] || return 0
-  kill -TERM -- "-$(cat "$run/$1.pid")" 2>/dev/null || true
+  local group; group="-$(cat "$run/$1.pid")"
+  kill -TERM -- "$group" 2>/dev/null || true
+  for _ in $(seq 1 20); do kill -0 -- "$group" 2>/dev/null || break; sleep 1; done
+  kill -KILL -- "$group" 2>/dev/null || true
   rm -f "$run/$1.pid"
 }
 

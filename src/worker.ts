@@ -21,6 +21,11 @@ export interface RunbookWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Payload encryption; by default from FLINK_RUNBOOKS_CODEC_KEY (see temporal/codec.ts). */
   dataConverter?: WorkerOptions['dataConverter'];
+  /**
+   * Activities run at once (the SDK's default is 100). Each monitored job holds one long `watchJob`
+   * activity, so a worker supervising N jobs needs at least N plus room for the runbooks' others.
+   */
+  maxConcurrentActivityTaskExecutions?: number;
 }
 
 export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
@@ -33,6 +38,9 @@ export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
     interceptors: { activity: [() => ({ inbound: new ErrorNameAsFailureType() })] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     shutdownGraceTime: '10s',
+    ...(options.maxConcurrentActivityTaskExecutions
+      ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }
+      : {}),
   });
 }
 
@@ -44,6 +52,8 @@ async function main(): Promise<void> {
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
+    // Every monitored job holds one watch activity: room for 1,000 jobs and the other runbooks.
+    maxConcurrentActivityTaskExecutions: Number(process.env.FLINK_RUNBOOKS_MAX_ACTIVITIES ?? 1_100),
   });
   console.log(
     JSON.stringify({
@@ -55,6 +65,8 @@ async function main(): Promise<void> {
   // The SDK installs SIGINT/SIGTERM handlers that shut the worker down gracefully.
   await worker.run();
   await connection.close();
+  // Open sockets (REST keep-alive, ZooKeeper) must not keep a stopped worker alive.
+  process.exit(0);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
