@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterStatus } from '../../src/workflows';
+import { unreachableCluster } from '../helpers/specs';
 import { withWorker } from '../helpers/temporal';
 
 // The activities run in this process: point them at the seeds' example clusters file.
@@ -12,25 +13,7 @@ beforeAll(() => {
   );
 });
 
-/** Nothing listens on these loopback ports, so the JobManagers read as down. */
-const inlineCluster = {
-  zookeeper: { quorum: '127.0.0.1:1', clusterId: '/unit' },
-  ha: { storageDir: 'file:///tmp/ha' },
-  jobManagers: [
-    { role: 'primary', url: 'http://127.0.0.1:9', container: 'jm-a' },
-    { role: 'standby', url: 'http://127.0.0.1:7', container: 'jm-b' },
-  ],
-  taskManagers: { containers: [{ container: 'tm-1' }] },
-  jobs: [
-    {
-      name: 'job',
-      jar: '/tmp/job.jar',
-      entryClass: 'a.B',
-      savepointDir: 'file:///tmp/sp',
-      checkpointDir: 'file:///tmp/cp',
-    },
-  ],
-};
+const inlineCluster = unreachableCluster;
 
 async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await run.then(

@@ -10,28 +10,10 @@ import {
   statusQuery,
   watchJobSignal,
 } from '../../src/workflows/monitor-api';
+import { unreachableCluster } from '../helpers/specs';
 import { withWorker } from '../helpers/temporal';
 
-/** A cluster whose JobManagers do not exist: nothing answers on these loopback ports. */
-const nowhere = {
-  zookeeper: { quorum: '127.0.0.1:1', clusterId: '/nowhere' },
-  ha: { storageDir: 'file:///tmp/ha' },
-  jobManagers: [
-    { role: 'primary', url: 'http://127.0.0.1:9', container: 'jm-a' },
-    { role: 'standby', url: 'http://127.0.0.1:7', container: 'jm-b' },
-  ],
-  taskManagers: { containers: [{ container: 'tm-1' }] },
-  jobs: [
-    {
-      name: 'job',
-      jar: '/tmp/job.jar',
-      entryClass: 'a.B',
-      savepointDir: 'file:///tmp/sp',
-      checkpointDir: 'file:///tmp/cp',
-    },
-  ],
-  monitor: { interval: '1s' },
-};
+const nowhere = { ...unreachableCluster, monitor: { interval: '1s' } };
 
 describe('the monitor against malformed signals and a cluster that is down', () => {
   it('keeps supervising, refuses malformed signals with the reason, and changes nothing', async () => {
