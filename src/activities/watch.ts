@@ -4,6 +4,7 @@ import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
 import { checkpointWindowMs, evaluateHealth } from '../policy/health';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
+import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
 import { observeCheckpoints, recentExceptions, recordsOut } from './flink';
 import { readLeader } from './leader';
@@ -51,6 +52,7 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     ? observeOutput({ output: target.output, windowMs: target.fileWindowMs }).catch((error: Error) => ({
         committedInWindow: 0,
         stuckInProgress: 0,
+        stuckInProgressAt: [] as number[],
         newestAgeMs: undefined,
         error: error.message,
       }))
@@ -106,7 +108,10 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     observation.output = {
       newestAgeMs: output.newestAgeMs,
       committedInWindow: output.committedInWindow,
-      stuckInProgress: output.stuckInProgress,
+      stuckInProgress: stuckSinceStart(
+        output.stuckInProgressAt,
+        observation.runningForMs === undefined ? undefined : observation.at - observation.runningForMs,
+      ),
       error: 'error' in output ? output.error : undefined,
     };
   }

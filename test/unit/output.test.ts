@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyOutput, globToRegExp, parseFindListing } from '../../src/output/files';
 import { checkSequence } from '../../src/output/sequence';
-import { observeListing } from '../../src/policy/output-health';
+import { observeListing, stuckSinceStart } from '../../src/policy/output-health';
 
 describe('checkSequence', () => {
   it.each([
@@ -85,6 +85,7 @@ describe('observeListing', () => {
       committedInWindow: 2,
       inProgressFiles: 2,
       stuckInProgress: 1,
+      stuckInProgressAt: [now - 700_000],
       oldestInProgressAgeMs: 700_000,
       observedAt: now,
     });
@@ -96,4 +97,13 @@ describe('observeListing', () => {
     expect(seen.committedInWindow).toBe(0);
     expect(seen.oldestInProgressAgeMs).toBeUndefined();
   });
+});
+
+describe('stuckSinceStart', () => {
+  it.each([
+    ['files of the running job count', [5_000, 4_000], 1_000, 2],
+    ['leftovers of a restarted attempt do not', [5_000, 500, 100], 1_000, 1],
+    ['all count when the job start is unknown', [5_000, 500], undefined, 2],
+    ['none stuck', [], 1_000, 0],
+  ])('%s', (_what, stuckAt, startedAt, count) => expect(stuckSinceStart(stuckAt, startedAt)).toBe(count));
 });
