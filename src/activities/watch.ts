@@ -118,6 +118,9 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
   return observation;
 }
 
+/** How soon a verdict seen once is looked at again. */
+const CONFIRM_AFTER_MS = 5_000;
+
 export interface WatchInput {
   target: WatchTarget;
   /** The verdict the workflow already acts on; the watch returns when another one is confirmed. */
@@ -168,10 +171,14 @@ export async function watchJob(input: WatchInput): Promise<WatchReport> {
     });
     if (next.confirmed && next.confirmed !== input.knownVerdict) return report('verdict-changed');
     if (Date.now() - started >= input.maxDurationMs) return report('max-duration');
+    // A new verdict seen once is looked at again soon rather than a full interval later: it
+    // still needs a second look to count, but an outage is not confirmed a minute late.
+    const pause =
+      next.candidate !== input.knownVerdict ? Math.min(input.intervalMs, CONFIRM_AFTER_MS) : input.intervalMs;
     // Sleep in short steps with a heartbeat each, so a cancellation (a signal to the monitor)
     // reaches this activity within seconds even when the interval is a minute.
-    for (let slept = 0; slept < input.intervalMs; slept += 2_000) {
-      await ctx.sleep(Math.min(2_000, input.intervalMs - slept));
+    for (let slept = 0; slept < pause; slept += 2_000) {
+      await ctx.sleep(Math.min(2_000, pause - slept));
       ctx.heartbeat({
         at: observation.at,
         verdict: evaluation.verdict,
