@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { waitForRest, waitForTaskManagers, waitForZooKeeper } from '../../src/cluster/readiness';
 import { loadClustersFile } from '../../src/config/load';
 import type { NamedCluster } from '../../src/config/schema';
-import { LABELS, planContainers } from '../../src/docker/container-plan';
+import { LABELS, type PlannedContainer, planContainers } from '../../src/docker/container-plan';
 import {
   createContainer,
+  docker,
   inspectContainer,
   listContainersByLabel,
   removeContainer,
@@ -64,6 +65,8 @@ export async function sandboxUp(
   for (const volume of cluster.volumes) mkdirSync(volume.host, { recursive: true });
 
   const plan = planContainers(cluster);
+  // A container left by another checkout mounts that checkout's directories: replace it.
+  for (const container of plan) await removeIfDifferent(container);
   const startRole = async (role: string) => {
     for (const container of plan.filter((c) => c.role === role)) {
       await createContainer(container);
@@ -92,6 +95,18 @@ export async function sandboxUp(
   });
   timings.total = Date.now() - started;
   return timings;
+}
+
+async function removeIfDifferent(plan: PlannedContainer): Promise<void> {
+  const info = await docker()
+    .getContainer(plan.name)
+    .inspect()
+    .catch(() => undefined);
+  if (!info) return;
+  const sameBinds =
+    JSON.stringify([...(info.HostConfig.Binds ?? [])].sort()) === JSON.stringify([...plan.binds].sort());
+  const sameEnv = Object.entries(plan.env).every(([k, v]) => (info.Config.Env ?? []).includes(`${k}=${v}`));
+  if (!sameBinds || !sameEnv || info.Config.Image !== plan.image) await removeContainer(plan.name);
 }
 
 /** Removes the sandbox's containers and every host directory it mounted. */

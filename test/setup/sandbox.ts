@@ -11,10 +11,10 @@ export default async function setup(_project: TestProject) {
   prepareSandbox();
   const probes = await probeJobManagers(cluster.jobManagers);
   const alreadyUp = probes.every((jm) => jm.state === 'up');
-  if (!alreadyUp) {
-    const timings = await sandboxUp(cluster, () => undefined);
-    console.log(`sandbox up in ${((timings.total ?? 0) / 1000).toFixed(1)} s`);
-  }
+  // Always: when the sandbox already runs this is a quick check that its containers are this
+  // checkout's (another checkout's containers mount other directories and are replaced).
+  const timings = await sandboxUp(cluster, () => undefined);
+  if (!alreadyUp) console.log(`sandbox up in ${((timings.total ?? 0) / 1000).toFixed(1)} s`);
   return async () => {
     if (!alreadyUp && process.env.SANDBOX_KEEP !== '1') await sandboxDown(cluster);
   };
