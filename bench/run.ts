@@ -31,7 +31,7 @@ const USAGE = `usage: npm run bench -- zombie|upgrade|failover|scale|all [option
   --out DIR                        where the JSON results go (default bench/results)
   zombie:  --only runbook-5s,runbook-60s,seeds     rows to run (default all three)
   upgrade: --trials N                               trials per side (default 5)
-  scale:   --sizes 100,500,1000 --intervals 60,15 --window SECONDS`;
+  scale:   --sizes 100,500,1000 --intervals 60,15 --window SECONDS (default: interval + 15 s)`;
 
 /**
  * The benchmarks in the order `all` runs them. 3. Failover is being built by another developer:

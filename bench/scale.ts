@@ -433,7 +433,7 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
 
     for (const intervalS of options.intervals) {
       const intervalMs = intervalS * 1000;
-      const windowMs = (options.windowS ?? (intervalS >= 60 ? 60 : 30)) * 1000;
+      const windowMs = (options.windowS ?? intervalS + 15) * 1000;
       const taskQueue = `bench-scale-${intervalS}s-${Date.now()}`;
       replay.resetLooks();
       const worker = await startWorkerProcess(

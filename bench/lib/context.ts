@@ -19,7 +19,7 @@ export interface BenchOptions {
   /** scale: monitored jobs per step, and the intervals (s). */
   sizes: number[];
   intervals: number[];
-  /** scale: the steady window per step (s); default 60 s at a 60 s interval, 30 s at 15 s. */
+  /** scale: the steady window per step (s); default the interval + 15 s, so every job is looked at in it. */
   windowS?: number;
 }
 
