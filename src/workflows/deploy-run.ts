@@ -7,6 +7,7 @@ import type {
   DesiredDeployment,
   PrecheckProblem,
 } from '../policy/deploy-plan';
+import { DEPLOY_STEPS } from '../policy/deploy-plan';
 import {
   type DeployOutcome,
   type DeployProgress,
@@ -62,17 +63,8 @@ export const FAILURE_TYPES = {
   other: 'DeployStepFailed',
 } as const;
 
-/** Steps after which the cluster may have changed: a failure there is alerted. */
-const CHANGING: ReadonlySet<DeployStep> = new Set([
-  'stop-old-services',
-  'clean-and-prepare',
-  'start-zookeeper',
-  'start-jobmanagers',
-  'start-taskmanagers',
-  'deploy-job',
-  'verify',
-  'hand-over-to-monitor',
-]);
+/** Steps after which the cluster may have changed (every one after the precheck): a failure there is alerted. */
+const CHANGING: ReadonlySet<DeployStep> = new Set(DEPLOY_STEPS.filter((step) => step !== 'precheck'));
 
 export function newProgress(input: DeployInput): DeployProgress {
   return {
