@@ -7,6 +7,11 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export interface PollOptions {
   timeoutMs: number;
   intervalMs?: number;
+  /**
+   * When set, the wait doubles after each attempt up to this: quick to notice something that
+   * happens at once (a savepoint of a small job), gentle on a wait that lasts minutes.
+   */
+  maxIntervalMs?: number;
   /** What is being waited for, for the timeout message. */
   what: string;
   /** Called on every attempt, e.g. an activity heartbeat. */
@@ -22,6 +27,7 @@ export interface PollOptions {
 export async function pollUntil<T>(probe: () => Promise<T | undefined>, options: PollOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let last: unknown;
+  let interval = options.intervalMs ?? 500;
   for (let attempt = 1; ; attempt++) {
     try {
       const value = await probe();
@@ -35,6 +41,7 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, options:
       const why = last instanceof Error ? `; last error: ${last.message}` : '';
       throw new WaitTimeoutError(`${options.what} not reached within ${options.timeoutMs} ms${why}`);
     }
-    await (options.sleep ?? sleep)(options.intervalMs ?? 500);
+    await (options.sleep ?? sleep)(interval);
+    if (options.maxIntervalMs !== undefined) interval = Math.min(options.maxIntervalMs, interval * 2);
   }
 }
