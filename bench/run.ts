@@ -10,6 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runFailover } from './failover';
 import {
   type BenchSandbox,
   ensureBenchSandboxUp,
@@ -31,18 +32,14 @@ const USAGE = `usage: npm run bench -- zombie|upgrade|failover|scale|all [option
   --out DIR                        where the JSON results go (default bench/results)
   zombie:  --only runbook-5s,runbook-60s,seeds     rows to run (default all three)
   upgrade: --trials N                               trials per side (default 5)
+  failover: --trials N                              drills per kind, stop-leader and kill-leader (default 3)
   scale:   --sizes 100,500,1000 --intervals 60,15 --window SECONDS (default: interval + 15 s)`;
 
-/**
- * The benchmarks in the order `all` runs them. 3. Failover is being built by another developer:
- * it goes here as `failover: runFailover` (bench/failover.ts, a Benchmark like the others).
- */
+/** The benchmarks in the order `all` runs them. */
 const BENCHMARKS: Record<string, Benchmark | { skipped: string }> = {
   zombie: runZombie,
   upgrade: runUpgrade,
-  failover: {
-    skipped: 'the failover drill benchmark is being built separately; not part of this runner yet',
-  },
+  failover: runFailover,
   scale: runScale,
 };
 
@@ -85,6 +82,7 @@ function parseOptions(argv: string[]): { names: string[]; options: BenchOptions 
       out: values.out,
       only: values.only?.split(','),
       trials: numbers(values.trials, [5])[0] as number,
+      trialsSet: values.trials !== undefined,
       sizes: numbers(values.sizes, [100, 500, 1000]),
       intervals: numbers(values.intervals, [60, 15]),
       windowS: values.window === undefined ? undefined : numbers(values.window, [])[0],

@@ -14,8 +14,10 @@ export interface BenchOptions {
   out?: string;
   /** zombie: which rows to run (runbook-5s, runbook-60s, seeds); default all three. */
   only?: string[];
-  /** upgrade: trials per side. */
+  /** upgrade: trials per side (default 5); failover: drills per kind (its default, 3, unless --trials is given). */
   trials: number;
+  /** Whether --trials was given; otherwise each benchmark takes its own default. */
+  trialsSet: boolean;
   /** scale: monitored jobs per step, and the intervals (s). */
   sizes: number[];
   intervals: number[];
