@@ -4,11 +4,17 @@
  * SIGINT or SIGTERM lets running activities finish their attempt, then exits.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  type ActivityInterceptorsFactory,
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import * as activities from './activities';
 import { dataConverterFromEnv } from './temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal/connection';
 import { ErrorNameAsFailureType } from './temporal/error-types';
+import { KeepAlive } from './temporal/keep-alive';
 import { installRuntime } from './temporal/runtime';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -26,7 +32,15 @@ export interface RunbookWorkerOptions {
    * activity, so a worker supervising N jobs needs at least N plus room for the runbooks' others.
    */
   maxConcurrentActivityTaskExecutions?: number;
+  /** Run inside the standard ones; tests add fault injection here. */
+  moreActivityInterceptors?: ActivityInterceptorsFactory[];
 }
+
+/** Outermost first: the keep-alive covers the whole attempt, error names are mapped inside it. */
+export const activityInterceptors: ActivityInterceptorsFactory[] = [
+  (ctx) => ({ inbound: new KeepAlive(ctx) }),
+  () => ({ inbound: new ErrorNameAsFailureType() }),
+];
 
 export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -35,7 +49,7 @@ export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     activities,
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
-    interceptors: { activity: [() => ({ inbound: new ErrorNameAsFailureType() })] },
+    interceptors: { activity: [...activityInterceptors, ...(options.moreActivityInterceptors ?? [])] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     shutdownGraceTime: '10s',
     ...(options.maxConcurrentActivityTaskExecutions

@@ -1,17 +1,16 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type * as activities from '../activities';
 import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { CONFIG_ERROR_TYPES } from '../config/errors';
 import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
+import { runbookActivities } from './runbook-activities';
 
 /**
  * The activities the deploy runbook calls, each group with the retry policy that suits it.
- * Waits heartbeat, so a worker that dies mid-wait is noticed within `heartbeatTimeout` and the
- * wait resumes on another worker; a wait that ran out of time (`WaitTimeout`) is final.
+ * Every activity heartbeats (runbook-activities.ts), so a worker that dies in the middle of one
+ * is noticed within seconds and it resumes on another; a wait that ran out of time is final.
  */
 
 /** Reading the spec: a bad or unknown cluster or job is final. */
-export const { resolveClusterJob } = proxyActivities<typeof activities>({
+export const { resolveClusterJob } = runbookActivities({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...CONFIG_ERROR_TYPES] },
 });
@@ -31,7 +30,7 @@ export const {
   getJobState,
   observeCheckpoints,
   jobFailureCause,
-} = proxyActivities<typeof activities>({
+} = runbookActivities({
   startToCloseTimeout: '2m',
   retry: {
     maximumAttempts: 3,
@@ -41,9 +40,8 @@ export const {
 });
 
 /** Waits that poll the cluster, from a few seconds to a few minutes; each call passes its own timeout. */
-const waits = proxyActivities<typeof activities>({
+const waits = runbookActivities({
   startToCloseTimeout: '15m',
-  heartbeatTimeout: '30s',
   retry: {
     maximumAttempts: 5,
     initialInterval: '2s',
@@ -62,7 +60,7 @@ export const {
 } = waits;
 
 /** Asking the JobManager to plan the jar: a rejection is an answer, not an error; only a lost JobManager is retried. */
-export const { planJob } = proxyActivities<typeof activities>({
+export const { planJob } = runbookActivities({
   startToCloseTimeout: '5m',
   retry: {
     maximumAttempts: 3,
@@ -73,7 +71,7 @@ export const { planJob } = proxyActivities<typeof activities>({
 
 /** Docker actions: each idempotent (create finds an existing container, stop a stopped one). */
 export const { createContainer, startContainer, stopContainer, removeClusterContainer, prepareDirectories } =
-  proxyActivities<typeof activities>({
+  runbookActivities({
     startToCloseTimeout: '3m',
     retry: {
       maximumAttempts: 5,
@@ -86,7 +84,7 @@ export const { createContainer, startContainer, stopContainer, removeClusterCont
  * Submitting and stopping the job. submitJob carries the workflow's job id, stopWithSavepoint
  * its trigger id, so a retry after a crash finds the work done instead of doing it twice.
  */
-export const { submitJob, stopWithSavepoint } = proxyActivities<typeof activities>({
+export const { submitJob, stopWithSavepoint } = runbookActivities({
   startToCloseTimeout: '3m',
   retry: {
     maximumAttempts: 5,
@@ -96,15 +94,13 @@ export const { submitJob, stopWithSavepoint } = proxyActivities<typeof activitie
 });
 
 /** The job's monitor: the maintenance lease (a lease held by another runbook is final) and the hand-over. */
-export const { acquireMaintenanceLease, releaseMaintenanceLease, ensureMonitor } = proxyActivities<
-  typeof activities
->({
+export const { acquireMaintenanceLease, releaseMaintenanceLease, ensureMonitor } = runbookActivities({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 3, initialInterval: '2s', nonRetryableErrorTypes: ['LeaseHeld'] },
 });
 
 /** Alerts never throw for a failed channel; only an alert that cannot be rendered is final. */
-export const { sendAlert } = proxyActivities<typeof activities>({
+export const { sendAlert } = runbookActivities({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
 });

@@ -1,7 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type * as activities from '../activities';
 import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
+import { runbookActivities } from './runbook-activities';
 
 /**
  * The activities of the upgrade and savepoint runbooks, each with the retry policy that fits
@@ -22,7 +21,7 @@ export const {
   savepointsInUse,
   listSavepoints,
   checkOutputSequence,
-} = proxyActivities<typeof activities>({
+} = runbookActivities({
   startToCloseTimeout: '1m',
   retry: {
     maximumAttempts: 3,
@@ -31,43 +30,43 @@ export const {
 });
 
 /** Upload + /plan: the jar travels and main() runs in the JobManager. */
-export const { planJob } = proxyActivities<typeof activities>({
+export const { planJob } = runbookActivities({
   startToCloseTimeout: '3m',
-  retry: { maximumAttempts: 3 },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: FINAL },
 });
 
 /** Starting a savepoint or a stop: the triggerId makes a retry find the operation already under way. */
-export const { triggerSavepoint, stopWithSavepoint } = proxyActivities<typeof activities>({
+export const { triggerSavepoint, stopWithSavepoint } = runbookActivities({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes: FINAL },
 });
 
 /** A retry finds the job already there (the workflow chose its id) and does not submit twice. */
-export const { submitJob } = proxyActivities<typeof activities>({
+export const { submitJob } = runbookActivities({
   startToCloseTimeout: '3m',
   retry: { maximumAttempts: 4, initialInterval: '2s', nonRetryableErrorTypes: FINAL },
 });
 
 /** Refuses (UnsafeCancel) unless the job's state is safe; cancelling an ended job is a no-op. */
-export const { cancelJob } = proxyActivities<typeof activities>({
+export const { cancelJob } = runbookActivities({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...FINAL, 'UnsafeCancel'] },
 });
 
 /** Refuses (UnsafeDelete) anything that is not a savepoint directory of the job; a retry is harmless. */
-export const { deleteSavepoints } = proxyActivities<typeof activities>({
+export const { deleteSavepoints } = runbookActivities({
   startToCloseTimeout: '5m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnsafeDelete', 'SavepointDirUnmapped'] },
 });
 
 /** The monitor's lease: held by someone else is final. */
-export const { acquireMaintenanceLease, releaseMaintenanceLease } = proxyActivities<typeof activities>({
+export const { acquireMaintenanceLease, releaseMaintenanceLease } = runbookActivities({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['LeaseHeld'] },
 });
 
 /** Never fails because a channel did; only an alert that cannot be rendered is final. */
-export const { sendAlert } = proxyActivities<typeof activities>({
+export const { sendAlert } = runbookActivities({
   startToCloseTimeout: '6m',
   retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
 });
@@ -77,9 +76,8 @@ export const { sendAlert } = proxyActivities<typeof activities>({
  * timeout and the wait resumes on another one. Each call's own timeout bounds it.
  */
 export function waits(timeoutMs: number) {
-  return proxyActivities<typeof activities>({
+  return runbookActivities({
     startToCloseTimeout: timeoutMs + 60_000,
-    heartbeatTimeout: '15s',
     retry: {
       maximumAttempts: 3,
       nonRetryableErrorTypes: [...FINAL, 'WaitTimeout', 'SavepointFailed'],

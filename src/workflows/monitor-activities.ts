@@ -1,7 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type * as activities from '../activities';
 import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
+import { runbookActivities } from './runbook-activities';
 
 /** The monitor's activities, each with the retry policy that fits what it does. */
 
@@ -9,13 +8,12 @@ import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
  * The watch runs for up to half an hour, heartbeating every few seconds: a dead worker is
  * noticed within 10 s and the watch resumes on another; a signal cancels it within seconds.
  */
-export const { watchJob } = proxyActivities<typeof activities>({
+export const { watchJob } = runbookActivities({
   startToCloseTimeout: '40m',
-  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-export const { findJobId, getJobState, observeCheckpoints } = proxyActivities<typeof activities>({
+export const { findJobId, getJobState, observeCheckpoints } = runbookActivities({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_FLINK_ERRORS] },
 });
@@ -25,7 +23,7 @@ export const { findJobId, getJobState, observeCheckpoints } = proxyActivities<ty
  * cancelled job is a no-op), so a retry after a crash does not act twice. A caller's mistake
  * (unknown job, bad jar) or an unsafe cancel is final.
  */
-export const { cancelJob, stopWithSavepoint, submitJob } = proxyActivities<typeof activities>({
+export const { cancelJob, stopWithSavepoint, submitJob } = runbookActivities({
   startToCloseTimeout: '2m',
   retry: {
     maximumAttempts: 5,
@@ -34,9 +32,8 @@ export const { cancelJob, stopWithSavepoint, submitJob } = proxyActivities<typeo
 });
 
 /** Waits heartbeat; running out of time is a verdict, not something to retry. */
-export const { waitForCheckpoint, waitForJobState, waitForSavepoint } = proxyActivities<typeof activities>({
+export const { waitForCheckpoint, waitForJobState, waitForSavepoint } = runbookActivities({
   startToCloseTimeout: '10m',
-  heartbeatTimeout: '20s',
   retry: {
     maximumAttempts: 3,
     nonRetryableErrorTypes: [...NON_RETRYABLE_FLINK_ERRORS, 'WaitTimeout', 'SavepointFailed'],
@@ -44,7 +41,7 @@ export const { waitForCheckpoint, waitForJobState, waitForSavepoint } = proxyAct
 });
 
 /** A failing channel is reported in the outcome, never thrown; only a malformed alert is final. */
-export const { sendAlert } = proxyActivities<typeof activities>({
+export const { sendAlert } = runbookActivities({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
 });

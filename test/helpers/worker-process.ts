@@ -10,11 +10,15 @@ export interface WorkerProcess {
   kill: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-export async function spawnWorker(env: Record<string, string>): Promise<WorkerProcess> {
+/** `entry`: the worker's script, src/worker.ts unless a test wraps it (test/helpers/crash-worker.ts). */
+export async function spawnWorker(
+  env: Record<string, string>,
+  entry = 'src/worker.ts',
+): Promise<WorkerProcess> {
   let output = '';
   // node with tsx's loader, not the tsx command: SIGKILL must reach the worker itself, and the
   // tsx command runs it in a child process that would outlive its killed parent.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repo,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
