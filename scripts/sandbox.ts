@@ -67,7 +67,7 @@ async function printStatus(): Promise<void> {
       `  leader (ZooKeeper): ${leaders.restServer?.address ?? 'none'} session ${leaders.restServer?.sessionId ?? '-'}`,
     );
 
-  const probes = await probeJobManagers(cluster.jobManagers);
+  const probes = await probeJobManagers(cluster.jobManagers, cluster.rest);
   for (const jm of probes) {
     const detail =
       jm.state === 'up' ? `Flink ${jm.flinkVersion}, ${jm.taskManagers} TaskManagers` : (jm.error ?? '');
@@ -75,7 +75,7 @@ async function printStatus(): Promise<void> {
   }
   const answering = probes.find((jm) => jm.state === 'up');
   if (answering) {
-    const jobs = await new FlinkRestClient(answering.url).jobsOverview();
+    const jobs = await new FlinkRestClient(answering.url, undefined, cluster.rest).jobsOverview();
     if (jobs.length === 0) console.log('  jobs: none');
     for (const job of jobs) console.log(`  job ${job.jid} ${job.name} ${job.state}`);
   }

@@ -86,7 +86,7 @@ export async function sandboxUp(
       if (!container) throw new Error(`no planned container ${jm.container}`);
       await createContainer(container);
       await startContainer(container.name);
-      await waitForRest(jm.url);
+      await waitForRest(jm.url, undefined, cluster.rest);
     });
   }
   await step('taskmanagers', async () => {

@@ -1,5 +1,5 @@
 import { type ClusterRef, resolveClusterRef, selectJob } from '../config/load';
-import type { JobManagerSpec, JobSpec, NamedCluster } from '../config/schema';
+import type { JobManagerSpec, JobSpec, NamedCluster, RestAccess } from '../config/schema';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkRestError } from '../flink/errors';
 
@@ -30,12 +30,18 @@ export interface JobManagerProbe {
   error?: string;
 }
 
-/** Asks every JobManager for /overview and reports what each said, never throwing for one that is down. */
-export async function probeJobManagers(jobManagers: JobManagerSpec[]): Promise<JobManagerProbe[]> {
+/**
+ * Asks every JobManager for /overview and reports what each said, never throwing for one that is
+ * down or refuses the credentials (`error`, with the reason). `access` is the cluster's `rest`.
+ */
+export async function probeJobManagers(
+  jobManagers: JobManagerSpec[],
+  access?: RestAccess,
+): Promise<JobManagerProbe[]> {
   return Promise.all(
     jobManagers.map(async ({ role, url, container }): Promise<JobManagerProbe> => {
       try {
-        const overview = await new FlinkRestClient(url, 3_000).overview();
+        const overview = await new FlinkRestClient(url, 3_000, access).overview();
         return {
           role,
           url,

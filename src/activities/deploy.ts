@@ -7,9 +7,11 @@ import { docker, engineVersion, listContainersByLabel } from '../docker/engine';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkUnreachableError } from '../flink/errors';
+import type { OnCluster } from '../flink/target';
 import { SPEC_HASH_LABEL } from '../policy/deploy-hash';
 import type { DeployObservation, LiveJob, ObservedContainer } from '../policy/deploy-plan';
 import { isWithin } from '../policy/deploy-spec';
+import { unlessFinal } from '../util/poll';
 import { waitUntil } from './heartbeat';
 
 /**
@@ -148,15 +150,15 @@ export async function inspectDirectories(input: {
  * The jobs the cluster knows, waiting up to `waitMs` for a JobManager to answer (one that was
  * just started needs a few seconds). Never throws for a cluster that does not answer.
  */
-export async function observeClusterJobs(input: {
-  urls: string[];
-  waitMs: number;
-}): Promise<NonNullable<DeployObservation['rest']>> {
+export async function observeClusterJobs(
+  input: OnCluster & { waitMs: number },
+): Promise<NonNullable<DeployObservation['rest']>> {
   try {
     const jobs = await waitUntil(
       async () => {
         for (const url of input.urls) {
-          const answer = await new FlinkRestClient(url, 3_000).jobsOverview().catch((error) => {
+          const client = new FlinkRestClient(url, 3_000, input.access);
+          const answer = await client.jobsOverview().catch((error) => {
             if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError)
               return undefined;
             throw error;
@@ -248,10 +250,12 @@ export async function waitForZooKeeperReady(input: {
 /** A JobManager's REST answers /overview (a standby does once it knows the leader). */
 export async function waitForJobManagerReady(input: {
   url: string;
+  access?: OnCluster['access'];
   timeoutMs: number;
 }): Promise<{ waitedMs: number; flinkVersion: string }> {
   const started = Date.now();
-  const overview = await waitUntil(() => new FlinkRestClient(input.url, 3_000).overview(), {
+  const client = new FlinkRestClient(input.url, 3_000, input.access);
+  const overview = await waitUntil(() => client.overview(), {
     timeoutMs: input.timeoutMs,
     intervalMs: 1_000,
     what: `${input.url}/overview answering`,
@@ -265,18 +269,15 @@ export async function waitForJobManagerReady(input: {
  * with `heardSince` (epoch ms), only a list in which every TaskManager was heard from since then
  * counts, so a stale registration is waited out rather than counted.
  */
-export async function waitForTaskManagersReady(input: {
-  urls: string[];
-  expected: number;
-  timeoutMs: number;
-  heardSince?: number;
-}): Promise<{ waitedMs: number; registered: number; slots: number }> {
+export async function waitForTaskManagersReady(
+  input: OnCluster & { expected: number; timeoutMs: number; heardSince?: number },
+): Promise<{ waitedMs: number; registered: number; slots: number }> {
   const started = Date.now();
   const since = input.heardSince;
   const list = await waitUntil(
     async () => {
       for (const url of input.urls) {
-        const seen = await new FlinkRestClient(url, 3_000).taskManagers().catch(() => undefined);
+        const seen = await new FlinkRestClient(url, 3_000, input.access).taskManagers().catch(unlessFinal);
         if (!seen) continue;
         const fresh = since === undefined || seen.every((tm) => tm.timeSinceLastHeartbeat >= since);
         return seen.length === input.expected && fresh ? seen : undefined;
@@ -300,11 +301,10 @@ export async function waitForTaskManagersReady(input: {
  * Why a job is not healthy, in a line a person can act on: its state, and the root cause of its
  * latest exception (the last "Caused by:" of the stack trace, else its first line).
  */
-export async function jobFailureCause(input: {
-  urls: string[];
-  jobId: string;
-}): Promise<{ state: string; rootCause?: string; at?: number }> {
-  const rest = new FlinkClusterClient(input.urls);
+export async function jobFailureCause(
+  input: OnCluster & { jobId: string },
+): Promise<{ state: string; rootCause?: string; at?: number }> {
+  const rest = new FlinkClusterClient(input.urls, undefined, input.access);
   const state = await rest
     .call((c) => c.job(input.jobId))
     .then(

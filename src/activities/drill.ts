@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import zookeeper from 'node-zookeeper-client';
 import { fourLetterWord } from '../cluster/readiness';
-import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
+import type { ClusterSpec, JobManagerSpec, JobSpec, RestAccess } from '../config/schema';
 import * as engine from '../docker/engine';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkClusterClient } from '../flink/cluster-client';
@@ -31,7 +31,7 @@ import {
 import type { AfterRestoreWatch, Rejoin } from '../policy/drill-verdict';
 import { haAgreementReport } from '../policy/ha-agreement';
 import { pickRunningJob } from '../policy/upgrade-plan';
-import { sleep } from '../util/poll';
+import { sleep, unlessFinal } from '../util/poll';
 import { getData, ZooKeeperUnavailableError } from '../zookeeper/client';
 import { decodeConnectionInfo } from '../zookeeper/connection-info';
 import { leaderPath } from '../zookeeper/leader';
@@ -73,6 +73,8 @@ export interface BaselineInput {
   kind: DrillKind;
   zookeeper: ClusterSpec['zookeeper'];
   jobManagers: JobManagerSpec[];
+  /** The cluster's `rest` (TLS, basic auth): references only. */
+  access?: RestAccess;
   taskManagerContainers: string[];
   job: Pick<JobSpec, 'name' | 'output'>;
   /** Drill this job id; default the one live job of the job's name. */
@@ -87,19 +89,21 @@ export interface BaselineInput {
  */
 export async function observeDrillBaseline(input: BaselineInput): Promise<DrillBaseline> {
   const urls = input.jobManagers.map((jm) => jm.url);
-  const rest = new FlinkClusterClient(urls, 4_000);
+  const { access } = input;
+  const rest = new FlinkClusterClient(urls, 4_000, access);
   const containerRoles: Array<[string, NodeRole]> = [
     ...input.jobManagers.map((jm): [string, NodeRole] => [jm.container, 'jobmanager']),
     ...input.taskManagerContainers.map((c): [string, NodeRole] => [c, 'taskmanager']),
     ...(input.zookeeper.container ? [[input.zookeeper.container, 'zookeeper'] as [string, NodeRole]] : []),
   ];
   const [jobManagers, leader, configs, containers, jobs] = await Promise.all([
-    probeJobManagers(input.jobManagers),
+    probeJobManagers(input.jobManagers, access),
     readLeader(input).catch((error: Error) => error),
     Promise.all(
       input.jobManagers.map(async (jm) => {
         try {
-          return { url: jm.url, config: await new FlinkRestClient(jm.url, 3_000).jobManagerConfig() };
+          const client = new FlinkRestClient(jm.url, 3_000, access);
+          return { url: jm.url, config: await client.jobManagerConfig() };
         } catch (error) {
           return { url: jm.url, error: errorText(error) };
         }
@@ -165,8 +169,8 @@ export async function observeDrillBaseline(input: BaselineInput): Promise<DrillB
   baseline.job = { jobId, name: picked.job.name, state: picked.job.state, startTime: picked.job.startTime };
   const output = input.job.output;
   const [checkpoints, rate, listing, sequence, source] = await Promise.all([
-    observeCheckpoints({ urls, jobId }).catch((error: Error) => error),
-    recordsOut({ urls, jobId }).catch(() => undefined),
+    observeCheckpoints({ urls, access, jobId }).catch((error: Error) => error),
+    recordsOut({ urls, access, jobId }).catch(() => undefined),
     output ? observeOutput({ output }).catch(() => undefined) : undefined,
     output?.sequenceColumn !== undefined && !output.container
       ? checkOutputSequence({ output }).catch((error: Error) => error)
@@ -257,6 +261,7 @@ export interface ObserveTakeoverInput {
   kind: DrillKind;
   zookeeper: ClusterSpec['zookeeper'];
   jobManagers: JobManagerSpec[];
+  access?: RestAccess;
   jobId: string;
   output?: JobSpec['output'];
   faultAt: number;
@@ -351,7 +356,7 @@ export async function observeTakeover(input: ObserveTakeoverInput): Promise<Take
     if (!via) return;
     const startedAt = Date.now();
     // Short timeouts keep the looks under a second apart even when a JobManager is slow.
-    const client = new FlinkRestClient(via, 800);
+    const client = new FlinkRestClient(via, 800, input.access);
     let look: JobLook;
     try {
       // /jobs/overview is answered fresh; the job details (with Flink's status timestamps) come
@@ -363,7 +368,7 @@ export async function observeTakeover(input: ObserveTakeoverInput): Promise<Take
         (job !== undefined && job.state !== 'RUNNING' && input.kind === 'kill-taskmanager');
       if (wantTimestamps)
         look.statusTimestamps = (
-          await new FlinkRestClient(via, 600).job(input.jobId).catch(() => undefined)
+          await new FlinkRestClient(via, 600, input.access).job(input.jobId).catch(() => undefined)
         )?.timestamps;
     } catch (error) {
       look = { startedAt, at: Date.now(), via, error: errorText(error) };
@@ -384,7 +389,8 @@ export async function observeTakeover(input: ObserveTakeoverInput): Promise<Take
     const order = [jobUrl(), ...urls].filter((u, i, all): u is string => !!u && all.indexOf(u) === i);
     let look: CheckpointLook;
     try {
-      const stats = await new FlinkClusterClient(order, 1_500).call((c) => c.checkpoints(input.jobId));
+      const client = new FlinkClusterClient(order, 1_500, input.access);
+      const stats = await client.call((c) => c.checkpoints(input.jobId));
       look = { at: Date.now(), completed: completedCheckpoints(stats) };
     } catch (error) {
       look = { at: Date.now(), completed: [], error: errorText(error) };
@@ -548,6 +554,7 @@ export interface RestoreNodeInput {
   url?: string;
   zookeeperQuorum?: string;
   urls: string[];
+  access?: RestAccess;
   expectedTaskManagers: number;
   timeoutMs: number;
 }
@@ -572,7 +579,7 @@ export async function restoreNode(
     const at = await waitUntil(
       async () => {
         if (input.role === 'jobmanager') {
-          await new FlinkRestClient(input.url as string, 2_000).overview();
+          await new FlinkRestClient(input.url as string, 2_000, input.access).overview();
           return Date.now();
         }
         if (input.role === 'zookeeper') {
@@ -580,7 +587,8 @@ export async function restoreNode(
           return (await fourLetterWord(first, 'ruok', 1_000)) === 'imok' ? Date.now() : undefined;
         }
         for (const url of input.urls) {
-          const overview = await new FlinkRestClient(url, 2_000).overview().catch(() => undefined);
+          const client = new FlinkRestClient(url, 2_000, input.access);
+          const overview = await client.overview().catch(unlessFinal);
           if (overview && overview.taskmanagers >= input.expectedTaskManagers) return Date.now();
         }
         return undefined;
@@ -607,6 +615,7 @@ export async function restoreNode(
 export interface WatchAfterRestoreInput {
   zookeeper: ClusterSpec['zookeeper'];
   jobManagers: JobManagerSpec[];
+  access?: RestAccess;
   jobId: string;
   durationMs: number;
   intervalMs?: number;
@@ -621,7 +630,7 @@ export interface WatchAfterRestoreInput {
 export async function watchAfterRestore(input: WatchAfterRestoreInput): Promise<AfterRestoreWatch> {
   const ctx = currentContext();
   const urls = input.jobManagers.map((jm) => jm.url);
-  const rest = new FlinkClusterClient(urls, 3_000);
+  const rest = new FlinkClusterClient(urls, 3_000, input.access);
   const latestId = async () =>
     (await rest.call((c) => c.checkpoints(input.jobId)).catch(() => undefined))?.latest.completed?.id;
   const firstId = await latestId();
@@ -639,7 +648,7 @@ export async function watchAfterRestore(input: WatchAfterRestoreInput): Promise<
       Promise.all(
         urls.map(async (url) => {
           try {
-            const job = (await new FlinkRestClient(url, 2_000).jobsOverview()).find(
+            const job = (await new FlinkRestClient(url, 2_000, input.access).jobsOverview()).find(
               (j) => j.jid === input.jobId,
             );
             return { url, state: job?.state ?? 'MISSING' };

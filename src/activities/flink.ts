@@ -1,18 +1,18 @@
 import { FlinkRestClient } from '../flink/client';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNotFoundError } from '../flink/errors';
+import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary, JobState } from '../flink/types';
 import { waitUntil } from './heartbeat';
 
 /**
- * Flink REST activities. Each takes the JobManager URLs of the cluster and talks to whichever
- * answers; errors keep their typed names (FlinkUnreachable, FlinkNoLeader, FlinkNotFound, ...).
+ * Flink REST activities. Each takes the JobManager URLs of the cluster and its REST access (see
+ * OnCluster) and talks to whichever answers; errors keep their typed names (FlinkUnreachable,
+ * FlinkNoLeader, FlinkNotFound, FlinkUnauthorized, ...).
  */
-export interface OnCluster {
-  urls: string[];
-}
+export type { OnCluster };
 
-const rest = (urls: string[]) => new FlinkClusterClient(urls);
+const rest = ({ urls, access }: OnCluster) => new FlinkClusterClient(urls, undefined, access);
 
 export class UnsafeCancelError extends Error {
   override name = 'UnsafeCancel';
@@ -32,20 +32,17 @@ export interface JobSummary {
 }
 
 /** Jobs the cluster knows, newest first. */
-export async function listJobs({ urls }: OnCluster): Promise<JobSummary[]> {
-  const jobs = await rest(urls).call((c) => c.jobsOverview());
+export async function listJobs(input: OnCluster): Promise<JobSummary[]> {
+  const jobs = await rest(input).call((c) => c.jobsOverview());
   return jobs
     .map((j) => ({ jobId: j.jid, name: j.name, state: j.state, startTime: j['start-time'] }))
     .sort((a, b) => b.startTime - a.startTime);
 }
 
 /** A job's state, or `missing` when the cluster does not know the id. */
-export async function getJobState({
-  urls,
-  jobId,
-}: OnCluster & { jobId: string }): Promise<JobState | 'MISSING'> {
+export async function getJobState(input: OnCluster & { jobId: string }): Promise<JobState | 'MISSING'> {
   try {
-    return (await rest(urls).call((c) => c.job(jobId))).state;
+    return (await rest(input).call((c) => c.job(input.jobId))).state;
   } catch (error) {
     if (error instanceof FlinkNotFoundError) return 'MISSING';
     throw error;
@@ -70,7 +67,7 @@ export interface SubmitJobInput extends OnCluster {
 export async function submitJob(
   input: SubmitJobInput,
 ): Promise<{ jobId: string; alreadySubmitted: boolean }> {
-  const client = rest(input.urls);
+  const client = rest(input);
   if ((await getJobState(input)) !== 'MISSING') return { jobId: input.jobId, alreadySubmitted: true };
   const jarId = await client.call((c) => c.uploadJar(input.jar));
   try {
@@ -111,7 +108,7 @@ export async function cancelJob(
   if (state === 'MISSING' || ['CANCELED', 'FAILED', 'FINISHED'].includes(state))
     return { cancelled: false, state };
   if (input.stateSafeIn === 'checkpoint') {
-    const latest = (await rest(input.urls).call((c) => c.checkpoints(input.jobId))).latest;
+    const latest = (await rest(input).call((c) => c.checkpoints(input.jobId))).latest;
     const safe = [latest.completed, latest.savepoint].some((cp) => cp?.external_path);
     if (!safe)
       throw new UnsafeCancelError(
@@ -120,7 +117,7 @@ export async function cancelJob(
   } else if (!input.stateSafeIn.savepoint) {
     throw new UnsafeCancelError(`no savepoint location given for job ${input.jobId}; not cancelling`);
   }
-  await rest(input.urls).call((c) => c.cancel(input.jobId));
+  await rest(input).call((c) => c.cancel(input.jobId));
   return { cancelled: true, state };
 }
 
@@ -132,7 +129,7 @@ export interface SavepointInput extends OnCluster {
 }
 
 export async function triggerSavepoint(input: SavepointInput): Promise<{ triggerId: string }> {
-  const triggerId = await rest(input.urls).call((c) =>
+  const triggerId = await rest(input).call((c) =>
     c.triggerSavepoint(input.jobId, { targetDirectory: input.targetDirectory, triggerId: input.triggerId }),
   );
   return { triggerId };
@@ -141,7 +138,7 @@ export async function triggerSavepoint(input: SavepointInput): Promise<{ trigger
 export async function stopWithSavepoint(
   input: SavepointInput & { drain?: boolean },
 ): Promise<{ triggerId: string }> {
-  const triggerId = await rest(input.urls).call((c) =>
+  const triggerId = await rest(input).call((c) =>
     c.stopWithSavepoint(input.jobId, {
       targetDirectory: input.targetDirectory,
       triggerId: input.triggerId,
@@ -163,7 +160,7 @@ export async function waitForSavepoint(
 ): Promise<{ location: string }> {
   const status = await waitUntil(
     async () => {
-      const answer = await rest(input.urls).call((c) => c.savepointStatus(input.jobId, input.triggerId));
+      const answer = await rest(input).call((c) => c.savepointStatus(input.jobId, input.triggerId));
       return answer.status.id === 'COMPLETED' ? answer : undefined;
     },
     {
@@ -216,11 +213,11 @@ export interface CheckpointObservation {
 const completedAt = (cp: CheckpointSummary) => cp.latest_ack_timestamp ?? cp.trigger_timestamp;
 
 /** Checkpoint progress and the job's own checkpoint settings (the zombie window is computed from them). */
-export async function observeCheckpoints({
-  urls,
-  jobId,
-}: OnCluster & { jobId: string }): Promise<CheckpointObservation> {
-  const client = rest(urls);
+export async function observeCheckpoints(
+  input: OnCluster & { jobId: string },
+): Promise<CheckpointObservation> {
+  const { jobId } = input;
+  const client = rest(input);
   const [stats, config] = await Promise.all([
     client.call((c) => c.checkpoints(jobId)),
     client.call((c) => c.checkpointConfig(jobId)),
@@ -277,7 +274,7 @@ export async function waitForCheckpoint(
 ): Promise<{ id: number; completedAt: number; path?: string }> {
   return waitUntil(
     async () => {
-      const latest = (await rest(input.urls).call((c) => c.checkpoints(input.jobId))).latest.completed;
+      const latest = (await rest(input).call((c) => c.checkpoints(input.jobId))).latest.completed;
       return latest && latest.id > input.afterId
         ? { id: latest.id, completedAt: completedAt(latest), path: latest.external_path }
         : undefined;
@@ -295,8 +292,8 @@ export async function recentExceptions(
   input: OnCluster & { jobId: string; since: number; max?: number },
 ): Promise<Array<{ name: string; at: number; firstLine: string; task?: string }>> {
   const history =
-    (await rest(input.urls).call((c) => c.exceptions(input.jobId, input.max ?? 10))).exceptionHistory
-      ?.entries ?? [];
+    (await rest(input).call((c) => c.exceptions(input.jobId, input.max ?? 10))).exceptionHistory?.entries ??
+    [];
   return history
     .filter((e) => e.timestamp > input.since)
     .map((e) => ({
@@ -312,15 +309,15 @@ export async function recentExceptions(
  * A JobManager's metric fetcher can come back empty (seen after a leadership change), so every
  * JobManager is asked in turn; `undefined` means no JobManager could tell, not "no records".
  */
-export async function recordsOut({
-  urls,
-  jobId,
-}: OnCluster & { jobId: string }): Promise<{ perSecond: number; total: number; via: string } | undefined> {
-  const job = await rest(urls).call((c) => c.job(jobId));
+export async function recordsOut(
+  input: OnCluster & { jobId: string },
+): Promise<{ perSecond: number; total: number; via: string } | undefined> {
+  const { jobId } = input;
+  const job = await rest(input).call((c) => c.job(jobId));
   const source = job.vertices[0];
   if (!source) return undefined;
-  for (const url of urls) {
-    const metrics = await new FlinkRestClient(url, 3_000)
+  for (const url of input.urls) {
+    const metrics = await new FlinkRestClient(url, 3_000, input.access)
       .vertexMetrics(jobId, source.id, ['numRecordsOut', 'numRecordsOutPerSecond'])
       .catch(() => []);
     const value = (id: string) => metrics.find((m) => m.id === id)?.sum;
@@ -331,11 +328,11 @@ export async function recordsOut({
   return undefined;
 }
 
-export async function listTaskManagers({
-  urls,
-}: OnCluster): Promise<Array<{ id: string; slots: number; freeSlots: number; heartbeatAgeMs: number }>> {
+export async function listTaskManagers(
+  input: OnCluster,
+): Promise<Array<{ id: string; slots: number; freeSlots: number; heartbeatAgeMs: number }>> {
   const now = Date.now();
-  return (await rest(urls).call((c) => c.taskManagers())).map((tm) => ({
+  return (await rest(input).call((c) => c.taskManagers())).map((tm) => ({
     id: tm.id,
     slots: tm.slotsNumber,
     freeSlots: tm.freeSlots,

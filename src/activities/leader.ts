@@ -1,4 +1,4 @@
-import type { ClusterSpec, JobManagerSpec } from '../config/schema';
+import type { ClusterSpec, JobManagerSpec, RestAccess } from '../config/schema';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkRestError } from '../flink/errors';
 import { haAgreementReport } from '../policy/ha-agreement';
@@ -76,11 +76,12 @@ export async function waitForLeaderChange(input: {
  * The seeds' check after "the job was cancelled when the old leader came back": read every
  * JobManager's own configuration and compare the high-availability.* settings.
  */
-export async function checkHaSettings(input: { jobManagers: JobManagerSpec[] }) {
+export async function checkHaSettings(input: { jobManagers: JobManagerSpec[]; access?: RestAccess }) {
   const configs = await Promise.all(
     input.jobManagers.map(async (jm) => {
       try {
-        return { url: jm.url, config: await new FlinkRestClient(jm.url, 3_000).jobManagerConfig() };
+        const client = new FlinkRestClient(jm.url, 3_000, input.access);
+        return { url: jm.url, config: await client.jobManagerConfig() };
       } catch (error) {
         if (error instanceof FlinkRestError) return { url: jm.url, error: error.message };
         throw error;

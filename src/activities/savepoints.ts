@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { execInContainer, inspectContainer } from '../docker/engine';
 import { FlinkClusterClient } from '../flink/cluster-client';
-import { FlinkNoLeaderError, FlinkRestError, FlinkUnreachableError } from '../flink/errors';
+import { FlinkAccessError, FlinkNoLeaderError, FlinkRestError, FlinkUnreachableError } from '../flink/errors';
+import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary } from '../flink/types';
 import { hostPathFor, normalizeLocation, type SavepointEntry } from '../policy/retention';
 import type { RestorePoint } from '../policy/upgrade-plan';
@@ -25,7 +26,7 @@ export class UnsafeDeleteError extends Error {
   override name = 'UnsafeDelete';
 }
 
-const rest = (urls: string[]) => new FlinkClusterClient(urls);
+const rest = ({ urls, access }: OnCluster) => new FlinkClusterClient(urls, undefined, access);
 
 export interface JarInspection {
   path: string;
@@ -134,25 +135,32 @@ function manifestAttributes(text: string): Record<string, string> {
   );
 }
 
+/** Not Flink's verdict on the jar: no JobManager answered, or the credentials or certificate were refused. */
+const cannotAnswer = (error: unknown) =>
+  error instanceof FlinkUnreachableError ||
+  error instanceof FlinkNoLeaderError ||
+  error instanceof FlinkAccessError;
+
 /**
  * Flink's own check of the new job: uploads the jar and asks for the job graph
  * (`POST /jars/:id/plan`), which runs the entry class's main() with the given arguments without
  * submitting anything. The uploaded jar is deleted afterwards. An unreachable cluster is thrown
- * (worth a retry); any answer of Flink's is reported.
+ * (worth a retry), and so are refused credentials or certificates; any answer of Flink's is reported.
  */
-export async function planJob(input: {
-  urls: string[];
-  jar: string;
-  entryClass: string;
-  parallelism: number;
-  args: string[];
-}): Promise<{ ok: boolean; error?: string; jobName?: string; operators?: number }> {
-  const client = rest(input.urls);
+export async function planJob(
+  input: OnCluster & {
+    jar: string;
+    entryClass: string;
+    parallelism: number;
+    args: string[];
+  },
+): Promise<{ ok: boolean; error?: string; jobName?: string; operators?: number }> {
+  const client = rest(input);
   let jarId: string;
   try {
     jarId = await client.call((c) => c.uploadJar(input.jar));
   } catch (error) {
-    if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError) throw error;
+    if (cannotAnswer(error)) throw error;
     return { ok: false, error: `upload failed: ${(error as Error).message}` };
   }
   try {
@@ -165,7 +173,7 @@ export async function planJob(input: {
     );
     return { ok: true, jobName: answer.plan.name, operators: answer.plan.nodes.length };
   } catch (error) {
-    if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError) throw error;
+    if (cannotAnswer(error)) throw error;
     if (error instanceof FlinkRestError) return { ok: false, error: error.message };
     throw error;
   } finally {
@@ -231,11 +239,10 @@ const completedAt = (cp: CheckpointSummary) => cp.latest_ack_timestamp ?? cp.tri
  * The newest completed checkpoint or savepoint of a job (Flink reports the two separately), and
  * whether its checkpoints survive a cancel. Works for a job that has already ended.
  */
-export async function latestRestorePoint(input: {
-  urls: string[];
-  jobId: string;
-}): Promise<{ restorePoint?: RestorePoint; retainedOnCancel?: boolean }> {
-  const client = rest(input.urls);
+export async function latestRestorePoint(
+  input: OnCluster & { jobId: string },
+): Promise<{ restorePoint?: RestorePoint; retainedOnCancel?: boolean }> {
+  const client = rest(input);
   const [stats, config] = await Promise.all([
     client.call((c) => c.checkpoints(input.jobId)),
     client.call((c) => c.checkpointConfig(input.jobId)).catch(() => undefined),
@@ -258,10 +265,10 @@ export async function latestRestorePoint(input: {
 }
 
 /** Live jobs and the snapshot each was restored from: retention never deletes those. */
-export async function savepointsInUse(input: {
-  urls: string[];
-}): Promise<Array<{ jobId: string; name: string; state: string; restoredFrom?: string }>> {
-  const client = rest(input.urls);
+export async function savepointsInUse(
+  input: OnCluster,
+): Promise<Array<{ jobId: string; name: string; state: string; restoredFrom?: string }>> {
+  const client = rest(input);
   const live = (await client.call((c) => c.jobsOverview())).filter(
     (j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state),
   );

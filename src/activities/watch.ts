@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
+import type { OnCluster } from '../flink/target';
 import { checkpointWindowMs, evaluateHealth } from '../policy/health';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
 import { stuckSinceStart } from '../policy/output-health';
@@ -16,8 +17,7 @@ import { observeOutput } from './output';
  * only when a different verdict is confirmed (or after `maxDurationMs`), so a healthy hour costs
  * the workflow a handful of history events instead of one activity per minute.
  */
-export interface WatchTarget {
-  urls: string[];
+export interface WatchTarget extends OnCluster {
   zookeeper: ClusterSpec['zookeeper'];
   jobManagers: JobManagerSpec[];
   expectedTaskManagers: number;
@@ -34,8 +34,10 @@ function restProblem(error: unknown): Pick<JobObservation, 'restError' | 'restNo
 }
 
 /** The newest job of this name that is not finished, else the newest of any state. */
-export async function findJobId(input: { urls: string[]; jobName: string }): Promise<string | undefined> {
-  const jobs = (await new FlinkClusterClient(input.urls).call((c) => c.jobsOverview()))
+export async function findJobId(input: OnCluster & { jobName: string }): Promise<string | undefined> {
+  const jobs = (
+    await new FlinkClusterClient(input.urls, undefined, input.access).call((c) => c.jobsOverview())
+  )
     .filter((j) => j.name === input.jobName)
     .sort((a, b) => b['start-time'] - a['start-time']);
   const live = jobs.find((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state));
@@ -44,7 +46,8 @@ export async function findJobId(input: { urls: string[]; jobName: string }): Pro
 
 export async function observeJob(target: WatchTarget, exceptionsSince: number): Promise<JobObservation> {
   const at = Date.now();
-  const rest = new FlinkClusterClient(target.urls, 4_000);
+  const on: OnCluster = { urls: target.urls, access: target.access };
+  const rest = new FlinkClusterClient(target.urls, 4_000, target.access);
   const leaderPromise = readLeader(target)
     .then((l) => ({ url: l.restLeader?.url, consistent: l.consistent }))
     .catch((error: Error) => ({ url: undefined, consistent: false, error: error.message }));
@@ -76,9 +79,9 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
       if (job?.state === 'RUNNING') {
         observation.runningForMs = at - (job.timestamps.RUNNING ?? job['start-time']);
         const [cp, exceptions, rate] = await Promise.all([
-          observeCheckpoints({ urls: target.urls, jobId }),
-          recentExceptions({ urls: target.urls, jobId, since: exceptionsSince, max: 5 }).catch(() => []),
-          recordsOut({ urls: target.urls, jobId }).catch(() => undefined),
+          observeCheckpoints({ ...on, jobId }),
+          recentExceptions({ ...on, jobId, since: exceptionsSince, max: 5 }).catch(() => []),
+          recordsOut({ ...on, jobId }).catch(() => undefined),
         ]);
         observation.checkpoints = {
           completed: cp.counts.completed,

@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
-import type { NamedCluster } from '../config/schema';
+import type { NamedCluster, RestAccess } from '../config/schema';
 import { FlinkRestClient } from '../flink/client';
-import { pollUntil } from '../util/poll';
+import { pollUntil, unlessFinal } from '../util/poll';
 
 /**
  * Waits used when bringing a cluster up in order (ZooKeeper, JobManagers, TaskManagers):
@@ -37,8 +37,8 @@ export async function waitForZooKeeper(quorum: string, timeoutMs = 60_000): Prom
 }
 
 /** A JobManager's REST answers /overview with 200 (a standby does so once it knows the leader). */
-export async function waitForRest(url: string, timeoutMs = 120_000): Promise<void> {
-  const client = new FlinkRestClient(url, 3_000);
+export async function waitForRest(url: string, timeoutMs = 120_000, access?: RestAccess): Promise<void> {
+  const client = new FlinkRestClient(url, 3_000, access);
   await pollUntil(async () => (await client.overview()) && true, {
     timeoutMs,
     what: `${url}/overview answering`,
@@ -56,7 +56,7 @@ export async function waitForTaskManagers(cluster: NamedCluster, timeoutMs = 120
   return pollUntil(
     async () => {
       for (const url of urls) {
-        const tms = await new FlinkRestClient(url, 3_000).taskManagers().catch(() => undefined);
+        const tms = await new FlinkRestClient(url, 3_000, cluster.rest).taskManagers().catch(unlessFinal);
         // timeSinceLastHeartbeat is, despite its name, the time of the last heartbeat.
         if (tms && tms.length === expected && tms.every((tm) => tm.timeSinceLastHeartbeat >= since))
           return tms.length;

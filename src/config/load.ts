@@ -81,6 +81,9 @@ export function resolveHostPaths(spec: ClusterSpec, baseDir: string): ClusterSpe
     ...spec,
     volumes: spec.volumes.map((v) => ({ ...v, host: hostPath(baseDir, v.host) })),
     storage: { ...spec.storage, paths: spec.storage.paths.map((p) => hostPath(baseDir, p)) },
+    ...(spec.rest?.tls?.caFile && {
+      rest: { ...spec.rest, tls: { ...spec.rest.tls, caFile: hostPath(baseDir, spec.rest.tls.caFile) } },
+    }),
     jobs: spec.jobs.map((job) => ({
       ...job,
       jar: hostPath(baseDir, job.jar),

@@ -32,6 +32,11 @@ const httpUrl = z
   .string()
   .url('must be a URL such as http://127.0.0.1:8081')
   .refine((url) => /^https?:\/\//.test(url), 'must be an http:// or https:// URL')
+  // user:password@ in a URL would travel into workflow history with it.
+  .refine(
+    (url) => !/^https?:\/\/[^/?#]*@/.test(url),
+    'must not carry credentials (user:password@); use rest.basicAuth with a secret reference',
+  )
   .transform((url) => url.replace(/\/+$/, ''));
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
@@ -224,6 +229,41 @@ export const alertChannelSchema = z.discriminatedUnion(
   { error: 'type must be one of email, dingtalk, slack, wecom, lark, webhook' },
 );
 
+/**
+ * How the worker reaches the JobManagers' REST API when it is not plain HTTP: TLS (Flink's
+ * security.ssl.rest.*, or a TLS-terminating proxy) and HTTP basic auth (a proxy in front of
+ * Flink). Only references to secrets live here; activities resolve them.
+ */
+export const restAccessSchema = z.strictObject({
+  tls: z
+    .strictObject({
+      caFile: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "PEM file on the worker's machine (relative: to the clusters file's folder) with the CA or self-signed certificate to check the JobManagers' certificates against; default the system CAs",
+        ),
+      insecureSkipVerify: z
+        .boolean()
+        .default(false)
+        .describe(
+          'DANGEROUS: accept any certificate, so anyone in the path can read the credentials; for a throwaway test cluster only',
+        ),
+    })
+    .optional()
+    .describe('for https:// JobManager URLs (every URL must then be https://)'),
+  basicAuth: z
+    .strictObject({
+      username: z.string().min(1),
+      password: secretRefSchema,
+    })
+    .optional()
+    .describe(
+      'sent as an Authorization: Basic header with every REST request; over http:// the password crosses the network in clear',
+    ),
+});
+
 export const volumeSchema = z.strictObject({ host: z.string().min(1), container: containerPath });
 
 export const clusterSpecSchema = z
@@ -243,6 +283,9 @@ export const clusterSpecSchema = z
     }),
     ha: z.strictObject({ storageDir: storageUri }),
     jobManagers: z.array(jobManagerSchema).min(2, 'an HA cluster needs a primary and a standby JobManager'),
+    rest: restAccessSchema
+      .optional()
+      .describe('TLS and basic auth for the REST API; unset: plain http:// with no credentials'),
     taskManagers: z.strictObject({
       slots: z.number().int().min(1).default(1),
       containers: z.array(taskManagerSchema).min(1, 'needs at least one TaskManager'),
@@ -276,6 +319,16 @@ export const clusterSpecSchema = z
         code: 'custom',
         path: ['jobManagers'],
         message: `needs exactly one primary, found ${primaries}`,
+      });
+    }
+    if (spec.rest?.tls) {
+      spec.jobManagers.forEach((jm, index) => {
+        if (!jm.url.startsWith('https://'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['jobManagers', index, 'url'],
+            message: 'must be an https:// URL: rest.tls is set',
+          });
       });
     }
     flagDuplicates(
@@ -341,6 +394,7 @@ export type ClusterSpecInput = z.input<typeof clusterSpecSchema>;
 export type JobSpec = z.output<typeof jobSchema>;
 export type JobManagerSpec = z.output<typeof jobManagerSchema>;
 export type AlertChannel = z.output<typeof alertChannelSchema>;
+export type RestAccess = z.output<typeof restAccessSchema>;
 export type MonitorSettings = z.output<typeof monitorSchema>;
 export type ClustersFile = z.output<typeof clustersFileSchema>;
 

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Agent, FormData, request, errors as undiciErrors } from 'undici';
-import { errorForStatus, type FlinkRestError, FlinkUnreachableError } from './errors';
+import { FormData, request } from 'undici';
+import { redact } from '../alerts/redact';
+import type { RestAccess } from '../config/schema';
+import { openRestConnection, type RestConnection, redirectError, transportError } from './access';
+import { errorForStatus } from './errors';
 import type {
   AsyncOperationStatus,
   CheckpointConfig,
@@ -24,38 +27,57 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-const agent = new Agent({ connections: 8, keepAliveTimeout: 10_000 });
-
-/** One JobManager's REST endpoint. */
+/**
+ * One JobManager's REST endpoint. `access` is the cluster's `rest` section (TLS, basic auth):
+ * references only, resolved on first use in this process. No message this client produces
+ * holds the password: error bodies and transport errors are scrubbed before an error is made.
+ */
 export class FlinkRestClient {
+  private connecting?: Promise<RestConnection>;
+
   constructor(
     readonly baseUrl: string,
     private readonly defaultTimeoutMs = 5_000,
+    private readonly access?: RestAccess,
   ) {}
+
+  private connection(url: string): Promise<RestConnection> {
+    this.connecting ??= openRestConnection(this.access, url);
+    return this.connecting;
+  }
 
   async call<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     const timeout = options.timeoutMs ?? this.defaultTimeoutMs;
+    const connection = await this.connection(url);
+    const headers: Record<string, string> = {};
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (connection.authorization) headers.authorization = connection.authorization;
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(url, {
-        dispatcher: agent,
+        dispatcher: connection.dispatcher,
         method: options.method ?? 'GET',
-        headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+        headers,
         body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         headersTimeout: timeout,
         bodyTimeout: timeout,
         signal: AbortSignal.timeout(timeout),
       });
     } catch (error) {
-      throw unreachable(url, error);
+      throw transportError(url, error, connection);
     }
     const text = await response.body.text().catch((error) => {
-      throw unreachable(url, error);
+      throw transportError(url, error, connection);
     });
-    const body = parseJson(text);
-    if (response.statusCode >= 400) throw errorForStatus(response.statusCode, url, body);
-    return body as T;
+    if (response.statusCode >= 300 && response.statusCode < 400)
+      throw redirectError(url, response.statusCode, response.headers.location);
+    if (response.statusCode >= 400) {
+      // A proxy may echo the request; nothing of the password reaches a message.
+      const body = parseJson(redact(text, connection.secrets));
+      throw errorForStatus(response.statusCode, url, body, connection.credentials);
+    }
+    return parseJson(text) as T;
   }
 
   overview(): Promise<ClusterOverview> {
@@ -191,15 +213,4 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function unreachable(url: string, error: unknown): FlinkRestError {
-  const cause = error as { code?: string; name?: string; message?: string };
-  const reason =
-    cause instanceof undiciErrors.HeadersTimeoutError ||
-    cause.name === 'TimeoutError' ||
-    cause.name === 'AbortError'
-      ? 'timed out'
-      : (cause.code ?? cause.message ?? 'failed');
-  return new FlinkUnreachableError(`${url} unreachable: ${reason}`, url);
 }

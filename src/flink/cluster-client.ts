@@ -1,19 +1,24 @@
+import type { RestAccess } from '../config/schema';
 import { FlinkRestClient } from './client';
 import { FlinkNoLeaderError, type FlinkRestError, FlinkUnreachableError } from './errors';
 
 /**
  * The REST API of an HA cluster, through whichever JobManager answers. A standby forwards to
  * the leader, so any answering JobManager will do. Down (refused, timed out) and no-leader (503)
- * move on to the next URL; any other error is the cluster's real answer and is thrown as is.
+ * move on to the next URL; any other error is the cluster's real answer and is thrown as is
+ * (refused credentials or an untrusted certificate among them: every JobManager shares `access`).
  */
 export class FlinkClusterClient {
   private preferred = 0;
+  private readonly clients: FlinkRestClient[];
 
   constructor(
     readonly urls: string[],
-    private readonly timeoutMs = 5_000,
+    timeoutMs = 5_000,
+    access?: RestAccess,
   ) {
     if (urls.length === 0) throw new Error('a cluster needs at least one JobManager URL');
+    this.clients = urls.map((url) => new FlinkRestClient(url, timeoutMs, access));
   }
 
   async call<T>(request: (client: FlinkRestClient) => Promise<T>): Promise<T> {
@@ -21,7 +26,7 @@ export class FlinkClusterClient {
     for (let i = 0; i < this.urls.length; i++) {
       const index = (this.preferred + i) % this.urls.length;
       try {
-        const result = await request(new FlinkRestClient(this.urls[index] as string, this.timeoutMs));
+        const result = await request(this.clients[index] as FlinkRestClient);
         this.preferred = index;
         return result;
       } catch (error) {

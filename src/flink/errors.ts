@@ -1,12 +1,16 @@
 /**
  * How a Flink REST call failed. The names are the failure types workflows match on:
- * the first three are worth retrying, the rest are not (no retry fixes a 400 or an unknown job).
+ * the first three are worth retrying, the rest are not (no retry fixes a 400, an unknown job,
+ * refused credentials or an untrusted certificate).
  */
 export const RETRYABLE_FLINK_ERRORS = ['FlinkUnreachable', 'FlinkNoLeader', 'FlinkServerError'] as const;
 export const NON_RETRYABLE_FLINK_ERRORS = [
   'FlinkBadRequest',
   'FlinkNotFound',
   'FlinkRequestRejected',
+  'FlinkUnauthorized',
+  'FlinkTlsFailed',
+  'FlinkAccessUnavailable',
 ] as const;
 
 export class FlinkRestError extends Error {
@@ -37,9 +41,29 @@ export class FlinkBadRequestError extends FlinkRestError {
 export class FlinkNotFoundError extends FlinkRestError {
   override name = 'FlinkNotFound';
 }
-/** Any other 4xx (e.g. 401/403 behind an auth proxy, 409 conflict). */
+/** Any other 4xx (e.g. 409 conflict). */
 export class FlinkRequestRejectedError extends FlinkRestError {
   override name = 'FlinkRequestRejected';
+}
+
+/**
+ * The REST access of the cluster spec (`rest`) does not work: no wait or retry can fix it, so
+ * waits give up at once (`final`) instead of running into their timeout.
+ */
+export class FlinkAccessError extends FlinkRestError {
+  readonly final = true;
+}
+/** 401/403: the JobManager, or a proxy in front of it, refused the credentials (or wanted some). */
+export class FlinkUnauthorizedError extends FlinkAccessError {
+  override name = 'FlinkUnauthorized';
+}
+/** The TLS handshake failed: an untrusted or mismatched certificate, or no TLS on that port. */
+export class FlinkTlsError extends FlinkAccessError {
+  override name = 'FlinkTlsFailed';
+}
+/** The CA file or the password that `rest` names cannot be read on this worker. */
+export class FlinkAccessUnavailableError extends FlinkAccessError {
+  override name = 'FlinkAccessUnavailable';
 }
 
 /**
@@ -70,9 +94,28 @@ const NOT_FOUND_CAUSE = /NotFoundException|Jar file .* does not exist|could not 
 const REJECTED_PROGRAM_CAUSE =
   /ProgramInvocationException|ClassNotFoundException|Could not find class|NoSuchMethodException/;
 
-export function errorForStatus(status: number, url: string, body: unknown): FlinkRestError {
+/**
+ * `credentials` says what was sent, never its value: e.g. `the credentials of rest.basicAuth
+ * (user "flink", password from environment variable FLINK_REST_PASSWORD)`; absent, none were.
+ */
+export function errorForStatus(
+  status: number,
+  url: string,
+  body: unknown,
+  credentials?: string,
+): FlinkRestError {
   const detail = flinkErrorText(body);
   const message = `${status} from ${url}${detail ? `: ${detail}` : ''}`;
+  if (status === 401 || status === 403) {
+    const refused = credentials
+      ? `refused ${credentials}`
+      : 'asks for credentials and none were sent (set rest.basicAuth in the cluster spec)';
+    return new FlinkUnauthorizedError(
+      `${status} from ${url}: the JobManager or a proxy in front of it ${refused}`,
+      url,
+      status,
+    );
+  }
   if (status === 503) return new FlinkNoLeaderError(message, url, status);
   if (status === 404 || (status >= 500 && detail && NOT_FOUND_CAUSE.test(detail))) {
     return new FlinkNotFoundError(message, url, status);

@@ -20,9 +20,19 @@ export interface PollOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** An error that waiting cannot fix (refused credentials, an untrusted certificate) carries `final: true`. */
+export const isFinal = (error: unknown): boolean => (error as { final?: unknown } | null)?.final === true;
+
+/** For a look that may come up empty (`.catch(unlessFinal)`): undefined, but a final error is thrown. */
+export function unlessFinal(error: unknown): undefined {
+  if (isFinal(error)) throw error;
+  return undefined;
+}
+
 /**
  * Calls `probe` until it returns something other than undefined, or the time runs out.
- * A probe that throws counts as "not yet"; the last error is named in the timeout message.
+ * A probe that throws counts as "not yet", unless the error is final: that one is thrown at
+ * once. The last error is named in the timeout message.
  */
 export async function pollUntil<T>(probe: () => Promise<T | undefined>, options: PollOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
@@ -34,6 +44,7 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, options:
       if (value !== undefined) return value;
       last = undefined;
     } catch (error) {
+      if (isFinal(error)) throw error;
       last = error;
     }
     options.onAttempt?.(attempt, last);

@@ -18,6 +18,6 @@ export async function clusterStatus(input: ClusterRef): Promise<ClusterStatusSum
   ]);
 
   const cluster = await resolveCluster(input);
-  const jobManagers = await probeJobManagers(cluster.jobManagers);
+  const jobManagers = await probeJobManagers(cluster.jobManagers, cluster.rest);
   return summarizeCluster(cluster, jobManagers);
 }

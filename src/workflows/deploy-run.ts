@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
 import type { JobSpec, NamedCluster } from '../config/schema';
+import { type OnCluster, restTarget } from '../flink/target';
 import type {
   DeployObservation,
   DeployPlan,
@@ -104,8 +105,9 @@ export class DeployRun {
     progress.job = job.name;
   }
 
-  get urls(): string[] {
-    return this.cluster.jobManagers.map((jm) => jm.url);
+  /** The JobManager URLs and the cluster's REST access, for every REST activity. */
+  get flink(): OnCluster {
+    return restTarget(this.cluster);
   }
 
   /** What the current step is doing, for the progress query. */
@@ -254,12 +256,12 @@ export async function unlessJobEnds<T>(
     return await scope.run(async () => {
       const waiting = wait();
       const ended = waitForJobState({
-        urls: run.urls,
+        ...run.flink,
         jobId,
         states: [...ENDED],
         timeoutMs: timeoutMs + 60_000,
       }).then(async ({ state }) => {
-        const cause = await jobFailureCause({ urls: run.urls, jobId });
+        const cause = await jobFailureCause({ ...run.flink, jobId });
         throw new StepFailed(`job ${jobId} is ${state}`, [
           `job ${jobId} is ${state}`,
           ...(cause.rootCause ? [`root cause: ${cause.rootCause}`] : []),

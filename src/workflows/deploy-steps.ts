@@ -118,19 +118,19 @@ export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
   const jobManagerNames = cluster.jobManagers.map((jm) => jm.container);
   if (containers.some((c) => c.running && jobManagerNames.includes(c.name))) {
     run.doing('asking the running JobManagers for jobs, HA settings and a plan of the jar');
-    observed.rest = await observeClusterJobs({ urls: run.urls, waitMs: WAIT.restAnswer });
+    observed.rest = await observeClusterJobs({ ...run.flink, waitMs: WAIT.restAnswer });
     if (observed.rest.answering) {
       const [validation, ha] = await Promise.all([
         jar.isJar && jar.hasEntryClass
           ? planJob({
-              urls: run.urls,
+              ...run.flink,
               jar: job.jar,
               entryClass: job.entryClass,
               args: job.args,
               parallelism: job.parallelism,
             })
           : Promise.resolve(undefined),
-        checkHaSettings({ jobManagers: cluster.jobManagers }),
+        checkHaSettings({ jobManagers: cluster.jobManagers, access: cluster.rest }),
       ]);
       observed.jarValidation = validation;
       observed.liveHa = ha;
@@ -146,7 +146,7 @@ export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
     jobMatchesSpec(current.jobId, desired.jobKey, desired.jobSpecHash)
   )
     observed.currentRestoredFrom = (
-      await observeCheckpoints({ urls: run.urls, jobId: current.jobId })
+      await observeCheckpoints({ ...run.flink, jobId: current.jobId })
     ).restoredFrom?.path;
 
   const plan = planDeploy(desired, observed);
@@ -190,20 +190,20 @@ export async function stopOldServices(run: DeployRun): Promise<StepDone<void>> {
     run.doing(`stopping job ${old.jobId} with a savepoint`);
     const triggerId = uuid4().replace(/-/g, '');
     await stopWithSavepoint({
-      urls: run.urls,
+      ...run.flink,
       jobId: old.jobId,
       targetDirectory: job.savepointDir,
       triggerId,
     });
     const { location } = await waitForSavepoint({
-      urls: run.urls,
+      ...run.flink,
       jobId: old.jobId,
       triggerId,
       timeoutMs: job.checkpoints.timeout * 2 + 60_000,
     });
     Object.assign(run, { savepoint: location, previousJobId: old.jobId });
     await waitForJobState({
-      urls: run.urls,
+      ...run.flink,
       jobId: old.jobId,
       states: ['FINISHED', 'CANCELED', 'FAILED'],
       timeoutMs: WAIT.oldJobEnded,
@@ -284,7 +284,7 @@ export async function startJobManagers(run: DeployRun): Promise<StepDone<void>> 
     if (change) changes.push(change);
     const url = run.cluster.jobManagers.find((jm) => jm.container === container.name)?.url ?? '';
     run.doing(`waiting for ${url} to answer`);
-    const ready = await waitForJobManagerReady({ url, timeoutMs: WAIT.jobManager });
+    const ready = await waitForJobManagerReady({ url, access: run.cluster.rest, timeoutMs: WAIT.jobManager });
     waited.push(`${container.name} answers (Flink ${ready.flinkVersion}, ${seconds(ready.waitedMs)})`);
   }
   return { value: undefined, summary: [...changes, ...waited].join('; '), changes };
@@ -300,7 +300,7 @@ export async function startTaskManagers(run: DeployRun): Promise<StepDone<void>>
   const expected = run.cluster.taskManagers.containers.length;
   run.doing(`waiting for ${expected} TaskManagers to register`);
   const ready = await waitForTaskManagersReady({
-    urls: run.urls,
+    ...run.flink,
     expected,
     timeoutMs: WAIT.taskManagers,
     heardSince: staleTaskManagersPossible(run.plan) ? since : undefined,
@@ -320,7 +320,7 @@ export async function deployJob(run: DeployRun): Promise<StepDone<void>> {
   if (!run.observed.jarValidation) {
     run.doing('asking the JobManager to plan the jar');
     const validation = await planJob({
-      urls: run.urls,
+      ...run.flink,
       jar: job.jar,
       entryClass: job.entryClass,
       args: job.args,
@@ -335,7 +335,7 @@ export async function deployJob(run: DeployRun): Promise<StepDone<void>> {
 
   // A JobManager that found HA state may have recovered a job since the precheck looked.
   run.doing('looking for jobs recovered from HA state');
-  const seen = await observeClusterJobs({ urls: run.urls, waitMs: WAIT.restAnswer });
+  const seen = await observeClusterJobs({ ...run.flink, waitMs: WAIT.restAnswer });
   const live = jobsOfThisJob(desired, seen.jobs, names);
   if (live.length > 0) {
     const [only] = live;
@@ -369,7 +369,7 @@ export async function deployJob(run: DeployRun): Promise<StepDone<void>> {
   run.progress.jobId = jobId;
   run.doing(`submitting ${job.name} as job ${jobId}`);
   const submitted = await submitJob({
-    urls: run.urls,
+    ...run.flink,
     jobId,
     jar: job.jar,
     entryClass: job.entryClass,
@@ -379,13 +379,13 @@ export async function deployJob(run: DeployRun): Promise<StepDone<void>> {
   });
   run.doing(`waiting for job ${jobId} to be RUNNING`);
   const { state, waitedMs } = await waitForJobState({
-    urls: run.urls,
+    ...run.flink,
     jobId,
     states: ['RUNNING', 'FAILED', 'CANCELED', 'FINISHED'],
     timeoutMs: WAIT.jobRunning,
   });
   if (state !== 'RUNNING') {
-    const cause = await jobFailureCause({ urls: run.urls, jobId });
+    const cause = await jobFailureCause({ ...run.flink, jobId });
     throw new StepFailed(`job ${jobId} is ${state}`, [
       `job ${jobId} is ${state}`,
       ...(cause.rootCause ? [`root cause: ${cause.rootCause}`] : []),
@@ -407,10 +407,10 @@ export async function verify(run: DeployRun): Promise<StepDone<void>> {
 
   run.doing('asking every JobManager, the TaskManagers, the HA settings and the job state');
   const [jobManagers, taskManagers, ha, state] = await Promise.all([
-    probeJobManagers(cluster.jobManagers),
-    listTaskManagers({ urls: run.urls }),
-    checkHaSettings({ jobManagers: cluster.jobManagers }),
-    getJobState({ urls: run.urls, jobId }),
+    probeJobManagers(cluster.jobManagers, cluster.rest),
+    listTaskManagers(run.flink),
+    checkHaSettings({ jobManagers: cluster.jobManagers, access: cluster.rest }),
+    getJobState({ ...run.flink, jobId }),
   ]);
   findings.push(
     ...clusterFindings({
@@ -422,20 +422,20 @@ export async function verify(run: DeployRun): Promise<StepDone<void>> {
   );
   const failed = findings.filter((f) => !f.ok);
   if (failed.length > 0) {
-    const cause = state !== 'RUNNING' ? await jobFailureCause({ urls: run.urls, jobId }) : undefined;
+    const cause = state !== 'RUNNING' ? await jobFailureCause({ ...run.flink, jobId }) : undefined;
     throw fail(
       failed.map((f) => `${f.check}: ${f.detail}`).join('; '),
       cause?.rootCause ? [`root cause: ${cause.rootCause}`] : [],
     );
   }
 
-  const checkpoints = await observeCheckpoints({ urls: run.urls, jobId });
+  const checkpoints = await observeCheckpoints({ ...run.flink, jobId });
   findings.push(...checkpointConfigFindings(job.checkpoints, checkpoints.config));
   const afterId = Math.max(checkpoints.latestCompleted?.id ?? 0, checkpoints.restoredFrom?.id ?? 0);
   const checkpointWait = job.checkpoints.interval + job.checkpoints.timeout + 60_000;
   run.doing(`waiting for a checkpoint of job ${jobId} after #${afterId}`);
   const checkpoint = await unlessJobEnds(run, jobId, checkpointWait, () =>
-    waitForCheckpoint({ urls: run.urls, jobId, afterId, timeoutMs: checkpointWait }),
+    waitForCheckpoint({ ...run.flink, jobId, afterId, timeoutMs: checkpointWait }),
   ).catch((error: unknown) => {
     throw error instanceof StepFailed
       ? fail(error.message, error.evidence)

@@ -170,6 +170,7 @@ class Drill {
       kind: this.kind,
       zookeeper: this.cluster.zookeeper,
       jobManagers: this.cluster.jobManagers,
+      access: this.cluster.rest,
       taskManagerContainers: this.cluster.taskManagers.containers.map((tm) => tm.container),
       job: { name: this.job.name, output: this.job.output },
     });
@@ -330,6 +331,7 @@ class Drill {
       kind: this.kind,
       zookeeper: this.cluster.zookeeper,
       jobManagers: this.cluster.jobManagers,
+      access: this.cluster.rest,
       jobId: this.jobId as string,
       output: this.job.output,
       faultAt,
@@ -370,6 +372,7 @@ class Drill {
       url: plan.target.url,
       zookeeperQuorum: this.cluster.zookeeper.quorum,
       urls: this.urls,
+      access: this.cluster.rest,
       expectedTaskManagers: this.cluster.taskManagers.containers.length,
       timeoutMs: 180_000,
     });
@@ -390,6 +393,7 @@ class Drill {
     this.afterRestore = await watchAfterRestore({
       zookeeper: this.cluster.zookeeper,
       jobManagers: this.cluster.jobManagers,
+      access: this.cluster.rest,
       jobId: this.jobId as string,
       durationMs: AFTER_RESTORE_WATCH_MS,
     });

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, sleep, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Severity } from '../alerts/types';
 import type { JobSpec, NamedCluster } from '../config/schema';
+import type { OnCluster } from '../flink/target';
 import {
   evaluateReadiness,
   type ReadinessCriteria,
@@ -39,8 +40,6 @@ export function jobOf(cluster: NamedCluster, name?: string): JobSpec {
   return job;
 }
 
-export const urlsOf = (cluster: NamedCluster) => cluster.jobManagers.map((jm) => jm.url);
-
 /** The message of an activity failure (its cause's), or of any error. */
 export function failureText(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause) return error.cause.message;
@@ -63,18 +62,20 @@ async function attempt<T>(look: () => Promise<T>): Promise<{ value?: T; error?: 
 }
 
 /** One look at a freshly submitted job: state, checkpoints, exceptions, output. */
-export async function lookAtNewJob(input: {
-  urls: string[];
-  jobId: string;
-  job: JobSpec;
-  submittedAt: number;
-}): Promise<ReadinessObservation> {
-  const { urls, jobId, job } = input;
+export async function lookAtNewJob(
+  input: OnCluster & {
+    jobId: string;
+    job: JobSpec;
+    submittedAt: number;
+  },
+): Promise<ReadinessObservation> {
+  const { jobId, job } = input;
+  const flink = { urls: input.urls, access: input.access };
   const [state, checkpoints, exceptions, output] = await Promise.all([
-    attempt(() => getJobState({ urls, jobId })),
-    attempt(() => observeCheckpoints({ urls, jobId })),
+    attempt(() => getJobState({ ...flink, jobId })),
+    attempt(() => observeCheckpoints({ ...flink, jobId })),
     // Only this job's own exceptions are in its history: everything there is new.
-    attempt(() => recentExceptions({ urls, jobId, since: 0, max: 5 })),
+    attempt(() => recentExceptions({ ...flink, jobId, since: 0, max: 5 })),
     job.output
       ? attempt(() => observeOutput({ output: job.output as NonNullable<JobSpec['output']> }))
       : { value: undefined },
@@ -99,16 +100,17 @@ export async function lookAtNewJob(input: {
  * Looks at the new job every `intervalMs` until the readiness policy says ready or failed, or
  * the timeout turns "still waiting" into failed. `onLook` sees every verdict (status query).
  */
-export async function waitUntilReady(input: {
-  urls: string[];
-  jobId: string;
-  job: JobSpec;
-  submittedAt: number;
-  criteria: ReadinessCriteria;
-  timeoutMs: number;
-  intervalMs: number;
-  onLook?: (verdict: ReadinessVerdict, observation: ReadinessObservation) => void;
-}): Promise<ReadinessVerdict> {
+export async function waitUntilReady(
+  input: OnCluster & {
+    jobId: string;
+    job: JobSpec;
+    submittedAt: number;
+    criteria: ReadinessCriteria;
+    timeoutMs: number;
+    intervalMs: number;
+    onLook?: (verdict: ReadinessVerdict, observation: ReadinessObservation) => void;
+  },
+): Promise<ReadinessVerdict> {
   const deadline = Date.now() + input.timeoutMs;
   for (;;) {
     const observation = await lookAtNewJob(input);

@@ -1,5 +1,6 @@
 import { ApplicationFailure, log, uuid4 } from '@temporalio/workflow';
 import type { JobSpec } from '../config/schema';
+import type { OnCluster } from '../flink/target';
 import {
   cancelJob,
   getJobState,
@@ -17,7 +18,7 @@ import {
  * a job whose state is not safe; verify the new job completes a checkpoint.
  */
 export interface RestartPlan {
-  urls: string[];
+  flink: OnCluster;
   job: JobSpec;
   jobId?: string;
   /** `savepoint`: try stop-with-savepoint first (a healthy job, forced restart). */
@@ -43,9 +44,9 @@ const flinkId = () => uuid4().replace(/-/g, '');
 const successorId = (oldJobId: string) => `${oldJobId.slice(0, 24)}${flinkId().slice(0, 8)}`;
 
 export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
-  const { urls, job } = plan;
+  const { flink, job } = plan;
   const oldJobId = plan.jobId;
-  const state = oldJobId ? await getJobState({ urls, jobId: oldJobId }) : 'MISSING';
+  const state = oldJobId ? await getJobState({ ...flink, jobId: oldJobId }) : 'MISSING';
   if (!oldJobId || state === 'MISSING') {
     throw ApplicationFailure.nonRetryable(
       `job ${job.name} is unknown to the cluster: no checkpoint to restore from; not starting it from scratch`,
@@ -61,7 +62,7 @@ export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
 
   const jobId = successorId(oldJobId);
   await submitJob({
-    urls,
+    ...flink,
     jobId,
     jar: job.jar,
     entryClass: job.entryClass,
@@ -69,22 +70,22 @@ export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
     args: job.args,
     savepointPath: restored.path,
   });
-  await waitForJobState({ urls, jobId, states: ['RUNNING'], timeoutMs: 120_000 });
-  await waitForCheckpoint({ urls, jobId, afterId: 0, timeoutMs: plan.verifyTimeoutMs });
+  await waitForJobState({ ...flink, jobId, states: ['RUNNING'], timeoutMs: 120_000 });
+  await waitForCheckpoint({ ...flink, jobId, afterId: 0, timeoutMs: plan.verifyTimeoutMs });
   return { jobId, restoredFrom: restored.path, via: restored.via };
 }
 
 async function tryStopWithSavepoint(plan: RestartPlan, jobId: string) {
   const triggerId = flinkId();
   try {
-    await stopWithSavepoint({ urls: plan.urls, jobId, targetDirectory: plan.job.savepointDir, triggerId });
+    await stopWithSavepoint({ ...plan.flink, jobId, targetDirectory: plan.job.savepointDir, triggerId });
     const { location } = await waitForSavepoint({
-      urls: plan.urls,
+      ...plan.flink,
       jobId,
       triggerId,
       timeoutMs: plan.savepointTimeoutMs,
     });
-    await waitForJobState({ urls: plan.urls, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
     return { path: location, via: 'savepoint' as const };
   } catch (error) {
     log.warn('stop-with-savepoint did not complete; restarting from the latest checkpoint', {
@@ -98,11 +99,11 @@ async function tryStopWithSavepoint(plan: RestartPlan, jobId: string) {
 /** Cancels the job (only if a completed checkpoint holds its state) and returns that checkpoint. */
 async function stopKeepingLatestCheckpoint(plan: RestartPlan, jobId: string, state: string): Promise<string> {
   if (!(TERMINAL as readonly string[]).includes(state)) {
-    await cancelJob({ urls: plan.urls, jobId, stateSafeIn: 'checkpoint' });
-    await waitForJobState({ urls: plan.urls, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    await cancelJob({ ...plan.flink, jobId, stateSafeIn: 'checkpoint' });
+    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
   }
   // Read after the job stopped, so no checkpoint can complete after the one we restore.
-  const path = (await observeCheckpoints({ urls: plan.urls, jobId })).latestCompleted?.path;
+  const path = (await observeCheckpoints({ ...plan.flink, jobId })).latestCompleted?.path;
   if (!path) {
     throw ApplicationFailure.nonRetryable(
       `job ${jobId} has no completed checkpoint to restore from`,

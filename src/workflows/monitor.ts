@@ -14,6 +14,7 @@ import {
 import type { WatchReport } from '../activities/watch';
 import type { Alert } from '../alerts/types';
 import type { JobSpec } from '../config/schema';
+import { restTarget } from '../flink/target';
 import { type AlertPolicyState, decideAlert, initialAlertState } from '../policy/alert-policy';
 import { budgetAlert, healthAlert } from '../policy/monitor-alerts';
 import {
@@ -92,7 +93,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     escalated: false,
     alerts: initialAlertState(),
   };
-  const urls = cluster.jobManagers.map((jm) => jm.url);
+  const flink = restTarget(cluster);
   const budget = {
     maxRestarts: cluster.monitor.maxRestarts,
     windowMs: cluster.monitor.restartWindow,
@@ -174,7 +175,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     { key: SA.health, value: m.verdict },
   ]);
   // A cluster that does not answer yet is no reason to stop supervising: the watch looks again.
-  if (!m.jobId) m.jobId = await findJobId({ urls, jobName: job.name }).catch(() => undefined);
+  if (!m.jobId) m.jobId = await findJobId({ ...flink, jobName: job.name }).catch(() => undefined);
 
   // After an action the next watch reports the first confirmed verdict, whatever it is.
   let freshVerdictWanted = input.memory === undefined;
@@ -239,7 +240,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     const watching = scope.run(() =>
       watchJob({
         target: {
-          urls,
+          ...flink,
           zookeeper: cluster.zookeeper,
           jobManagers: cluster.jobManagers,
           expectedTaskManagers: cluster.taskManagers.containers.length,
@@ -338,7 +339,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     };
     try {
       const result = await restartJob({
-        urls,
+        flink,
         job: { ...job, ...m.submission },
         jobId: m.jobId,
         prefer: trigger === 'forced' || HEALTHY.has(m.verdict) ? 'savepoint' : 'checkpoint',

@@ -1,5 +1,6 @@
 import { ApplicationFailure, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { JobSpec, NamedCluster } from '../config/schema';
+import { restTarget } from '../flink/target';
 import { jobsSharingSavepointDir, planRetention, retentionRuleIssues } from '../policy/retention';
 import { pickRunningJob } from '../policy/upgrade-plan';
 import { SA } from '../shared';
@@ -15,7 +16,7 @@ import {
   triggerSavepoint,
   waits,
 } from './maintenance-activities';
-import { failureText, jobOf, newFlinkJobId, tell, urlsOf } from './maintenance-steps';
+import { failureText, jobOf, newFlinkJobId, tell } from './maintenance-steps';
 import { type SavepointInput, type SavepointResult, savepointInputSchema } from './upgrade-api';
 
 /**
@@ -37,10 +38,10 @@ export async function takeSavepoint(raw: SavepointInput): Promise<SavepointResul
   upsertSearchAttributes([{ key: SA.job, value: job.name }]);
   const rules = { keepLast: input.retention?.keepLast, maxAgeMs: input.retention?.maxAge };
   if (input.retention) refuseUnsafeRetention(cluster, job, rules);
-  const urls = urlsOf(cluster);
+  const flink = restTarget(cluster);
   const timeoutMs = input.timeout ?? job.checkpoints.timeout + 60_000;
 
-  const picked = pickRunningJob(await listJobs({ urls }), job.name, input.jobId);
+  const picked = pickRunningJob(await listJobs(flink), job.name, input.jobId);
   if (picked.job?.state !== 'RUNNING') {
     const reason = picked.problem ?? `job ${picked.job?.jobId} is ${picked.job?.state}`;
     await warn(cluster, job, `no savepoint taken: ${reason}`);
@@ -51,8 +52,8 @@ export async function takeSavepoint(raw: SavepointInput): Promise<SavepointResul
   const started = Date.now();
   const triggerId = newFlinkJobId();
   const location = await underLease(cluster, job, timeoutMs, async () => {
-    await triggerSavepoint({ urls, jobId, targetDirectory: job.savepointDir, triggerId });
-    return (await waits(timeoutMs).waitForSavepoint({ urls, jobId, triggerId, timeoutMs })).location;
+    await triggerSavepoint({ ...flink, jobId, targetDirectory: job.savepointDir, triggerId });
+    return (await waits(timeoutMs).waitForSavepoint({ ...flink, jobId, triggerId, timeoutMs })).location;
   }).catch(async (error) => {
     const message = `savepoint of job ${jobId} failed: ${failureText(error)}; the job keeps running`;
     await warn(cluster, job, message);
@@ -79,7 +80,7 @@ async function pruneSavepoints(
   rules: { keepLast?: number; maxAgeMs?: number },
 ): Promise<NonNullable<SavepointResult['retention']>> {
   const { savepoints } = await listSavepoints({ savepointDir: job.savepointDir, volumes: cluster.volumes });
-  const inUse = await savepointsInUse({ urls: urlsOf(cluster) });
+  const inUse = await savepointsInUse(restTarget(cluster));
   const plan = planRetention({
     savepoints,
     rules,

@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { JobSpec, NamedCluster } from '../config/schema';
+import { type OnCluster, restTarget } from '../flink/target';
 import {
   applyChanges,
   chooseUpgradePath,
@@ -47,7 +48,7 @@ import {
   submitJob,
   waits,
 } from './maintenance-activities';
-import { failureText, jobOf, newFlinkJobId, tell, urlsOf, waitUntilReady } from './maintenance-steps';
+import { failureText, jobOf, newFlinkJobId, tell, waitUntilReady } from './maintenance-steps';
 import {
   approveSignal,
   cancelSignal,
@@ -166,7 +167,7 @@ class NotHealthy extends Error {
 }
 
 class Upgrade {
-  readonly urls: string[];
+  readonly flink: OnCluster;
   readonly mode: UpgradeMode;
   oldJob?: ListedJob;
   /** last-state: the old job's newest checkpoint or savepoint, as seen before it was cancelled. */
@@ -191,7 +192,7 @@ class Upgrade {
     readonly target: JobConfig,
     readonly timeouts: UpgradeTimeouts,
   ) {
-    this.urls = urlsOf(cluster);
+    this.flink = restTarget(cluster);
     this.mode = run.input.mode ?? 'savepoint';
   }
 
@@ -199,7 +200,7 @@ class Upgrade {
   async precheck(): Promise<PrecheckVerdict> {
     await this.findOldJob();
     const [jobManagers, jar, savepointDir] = await Promise.all([
-      probeJobManagers(this.cluster.jobManagers),
+      probeJobManagers(this.cluster.jobManagers, this.cluster.rest),
       inspectJar({ jar: this.target.jar, entryClass: this.target.entryClass }),
       checkSavepointDir({
         savepointDir: this.job.savepointDir,
@@ -207,7 +208,7 @@ class Upgrade {
         containers: this.cluster.jobManagers.map((jm) => jm.container),
       }),
     ]);
-    const plan = jar.hasEntryClass ? await planJob({ urls: this.urls, ...this.target }) : undefined;
+    const plan = jar.hasEntryClass ? await planJob({ ...this.flink, ...this.target }) : undefined;
     const verdict = evaluatePrecheck({
       jobManagers,
       expectedTaskManagers: this.cluster.taskManagers.containers.length,
@@ -229,12 +230,12 @@ class Upgrade {
 
   /** Finds the job to upgrade and decides how it is stopped and restored. */
   private async findOldJob(): Promise<void> {
-    const picked = pickRunningJob(await listJobs({ urls: this.urls }), this.job.name, this.run.input.jobId);
+    const picked = pickRunningJob(await listJobs(this.flink), this.job.name, this.run.input.jobId);
     this.oldJob = picked.job;
     this.run.status.oldJobId = picked.job?.jobId;
     const restore =
       this.mode === 'last-state' && picked.job
-        ? await latestRestorePoint({ urls: this.urls, jobId: picked.job.jobId })
+        ? await latestRestorePoint({ ...this.flink, jobId: picked.job.jobId })
         : {};
     this.restorePoint = restore.restorePoint;
     this.path =
@@ -342,10 +343,10 @@ class Upgrade {
       this.snapshot = { kind: 'savepoint', path: location };
     } else {
       if (path.stop === 'cancel') {
-        await cancelJob({ urls: this.urls, jobId: old.jobId, stateSafeIn: 'checkpoint' });
+        await cancelJob({ ...this.flink, jobId: old.jobId, stateSafeIn: 'checkpoint' });
         this.run.step('old job cancelled', old.jobId);
         await waits(60_000).waitForJobState({
-          urls: this.urls,
+          ...this.flink,
           jobId: old.jobId,
           states: ['CANCELED', 'FAILED', 'FINISHED'],
           timeoutMs: 60_000,
@@ -354,7 +355,7 @@ class Upgrade {
       // Read again now that the job has ended, so no later checkpoint can complete any more, and
       // after Flink's REST cache of checkpoint statistics (web.refresh-interval, 3 s) has expired.
       await sleep(REST_CACHE_MS);
-      const { restorePoint } = await latestRestorePoint({ urls: this.urls, jobId: old.jobId });
+      const { restorePoint } = await latestRestorePoint({ ...this.flink, jobId: old.jobId });
       const newest = [restorePoint, this.restorePoint]
         .filter((p): p is RestorePoint => p !== undefined)
         .sort((a, b) => b.id - a.id)[0];
@@ -374,27 +375,27 @@ class Upgrade {
     try {
       this.run.step('stop-with-savepoint', `job ${jobId}, triggerId ${triggerId}`);
       await stopWithSavepoint({
-        urls: this.urls,
+        ...this.flink,
         jobId,
         targetDirectory: this.job.savepointDir,
         triggerId,
         drain: this.run.input.drain,
       });
       const { location } = await waits(timeoutMs).waitForSavepoint({
-        urls: this.urls,
+        ...this.flink,
         jobId,
         triggerId,
         timeoutMs,
       });
       await waits(60_000).waitForJobState({
-        urls: this.urls,
+        ...this.flink,
         jobId,
         states: ['FINISHED', 'CANCELED', 'FAILED'],
         timeoutMs: 60_000,
       });
       return location;
     } catch (error) {
-      const state = await getJobState({ urls: this.urls, jobId }).catch(() => 'unknown');
+      const state = await getJobState({ ...this.flink, jobId }).catch(() => 'unknown');
       const reason = failureText(error);
       const unchanged = state === 'RUNNING';
       const message = unchanged
@@ -411,7 +412,7 @@ class Upgrade {
     const submittedAt = Date.now();
     this.timings.submittedAt ??= submittedAt;
     const submitted = await submitJob({
-      urls: this.urls,
+      ...this.flink,
       jobId,
       ...config,
       savepointPath: from?.path,
@@ -427,7 +428,7 @@ class Upgrade {
   /** RUNNING, a checkpoint completed, output resumed: within the readiness timeout. */
   private async verify(jobId: string, submittedAt: number, from?: Snapshot): Promise<ReadinessVerdict> {
     const verdict = await waitUntilReady({
-      urls: this.urls,
+      ...this.flink,
       jobId,
       job: this.job,
       submittedAt,
@@ -450,19 +451,19 @@ class Upgrade {
 
   private async cancelNewJob(): Promise<void> {
     const jobId = this.newJobId as string;
-    const state = await getJobState({ urls: this.urls, jobId });
+    const state = await getJobState({ ...this.flink, jobId });
     if (state === 'MISSING' || TERMINAL_STATES.has(state)) {
       this.run.step('new job already ended', `${jobId} is ${state}`);
       return;
     }
     await cancelJob({
-      urls: this.urls,
+      ...this.flink,
       jobId,
       // Its state does not matter: the previous job goes back to the snapshot taken from the old one.
       stateSafeIn: this.snapshot ? { savepoint: this.snapshot.path } : 'checkpoint',
     });
     await waits(60_000).waitForJobState({
-      urls: this.urls,
+      ...this.flink,
       jobId,
       states: ['CANCELED', 'FAILED', 'FINISHED'],
       timeoutMs: 60_000,

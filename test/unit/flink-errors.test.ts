@@ -9,7 +9,8 @@ describe('errorForStatus', () => {
     [502, 'FlinkServerError', true],
     [400, 'FlinkBadRequest', false],
     [404, 'FlinkNotFound', false],
-    [401, 'FlinkRequestRejected', false],
+    [401, 'FlinkUnauthorized', false],
+    [403, 'FlinkUnauthorized', false],
     [409, 'FlinkRequestRejected', false],
   ])('%d is %s (retryable: %s)', (status, name, retryable) => {
     const error = errorForStatus(status, 'http://127.0.0.1:8081/jobs/x', undefined);
