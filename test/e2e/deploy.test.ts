@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +10,6 @@ import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sandboxDown } from '../../scripts/lib/sandbox';
 import { checkOutputSequence } from '../../src/activities/output';
-import { loadClustersFile } from '../../src/config/load';
 import type { JobSpec, NamedCluster } from '../../src/config/schema';
 import { LABELS } from '../../src/docker/container-plan';
 import { inspectContainer, listContainersByLabel, removeContainer } from '../../src/docker/engine';
@@ -22,6 +20,8 @@ import { useTemporalClient } from '../../src/temporal/client-holder';
 import { createWorker } from '../../src/worker';
 import { type DeployInput, deploy, deployWorkflowId, progressQuery } from '../../src/workflows/deploy';
 import { monitorWorkflowId } from '../../src/workflows/monitor-api';
+import { type AlertReceiver, startAlertReceiver } from '../helpers/alert-receiver';
+import { loadFixtureCluster } from '../helpers/fixture-cluster';
 
 /**
  * The Deploy runbook end to end, on its own sandbox (test/e2e/fixtures/deploy-sandbox.yaml:
@@ -41,23 +41,14 @@ let job: JobSpec;
 let rest: FlinkClusterClient;
 let connection: Connection;
 let client: Client;
-let receiver: { server: Server; url: string; bodies: Array<Record<string, unknown>> };
+let receiver: AlertReceiver;
 const measured: Record<string, string> = {};
 let savedEnv: Record<string, string | undefined> = {};
 let savepointOfFailedDeploy: string | undefined;
 
 beforeAll(async () => {
-  const spec = (await loadClustersFile(FIXTURE)).clusters[CLUSTER];
-  if (!spec) throw new Error(`${FIXTURE} has no cluster ${CLUSTER}`);
-  cluster = { name: CLUSTER, ...spec };
+  cluster = await loadFixtureCluster(FIXTURE, CLUSTER, 'deploy-');
   job = cluster.jobs[0] as JobSpec;
-  const names = [
-    cluster.zookeeper.container,
-    ...cluster.jobManagers.map((jm) => jm.container),
-    ...cluster.taskManagers.containers.map((tm) => tm.container),
-  ];
-  if (!names.every((n) => n?.startsWith('deploy-')))
-    throw new Error('the deploy sandbox must only name deploy-* containers');
   // The worker's activities (in this process) read the same clusters file.
   savedEnv = {
     FLINK_RUNBOOKS_CLUSTERS: process.env.FLINK_RUNBOOKS_CLUSTERS,
@@ -70,7 +61,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: inject('temporalAddress') });
   client = new Client({ connection });
   useTemporalClient(client); // ensureMonitor and the lease talk to this run's Temporal server
-  receiver = await startReceiver();
+  receiver = await startAlertReceiver();
   process.env.DEPLOY_SANDBOX_WEBHOOK_URL = receiver.url;
 });
 
@@ -479,23 +470,3 @@ async function startWorkerProcess(): Promise<ChildProcess> {
 }
 
 /** A webhook receiver on 127.0.0.1: the alert channel of the deploy sandbox. */
-async function startReceiver(): Promise<typeof receiver> {
-  const bodies: Array<Record<string, unknown>> = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      try {
-        bodies.push(JSON.parse(body));
-      } catch {
-        bodies.push({ raw: body });
-      }
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { server, url: `http://127.0.0.1:${port}/alerts`, bodies };
-}

@@ -7,7 +7,6 @@ import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sandboxDown } from '../../scripts/lib/sandbox';
 import { checkHaSettings } from '../../src/activities/leader';
-import { loadClustersFile } from '../../src/config/load';
 import type { NamedCluster } from '../../src/config/schema';
 import { FlinkRestClient } from '../../src/flink/client';
 import { FlinkClusterClient } from '../../src/flink/cluster-client';
@@ -18,6 +17,7 @@ import { pollUntil } from '../../src/util/poll';
 import { createWorker } from '../../src/worker';
 import { clusterStatus, deploy, takeSavepoint } from '../../src/workflows';
 import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api';
+import { loadFixtureCluster } from '../helpers/fixture-cluster';
 import { generateRestKeystore } from '../helpers/rest-tls';
 
 /**
@@ -41,16 +41,7 @@ const measured: Record<string, string> = {};
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 beforeAll(async () => {
-  const spec = (await loadClustersFile(FIXTURE)).clusters[CLUSTER];
-  if (!spec) throw new Error(`${FIXTURE} has no cluster ${CLUSTER}`);
-  cluster = { name: CLUSTER, ...spec };
-  const names = [
-    cluster.zookeeper.container,
-    ...cluster.jobManagers.map((jm) => jm.container),
-    ...cluster.taskManagers.containers.map((tm) => tm.container),
-  ];
-  if (!names.every((n) => n?.startsWith('secure-')))
-    throw new Error('the secure sandbox must only name secure-* containers');
+  cluster = await loadFixtureCluster(FIXTURE, CLUSTER, 'secure-');
   const ssl = cluster.volumes.find((v) => v.container === '/opt/flink/ssl');
   if (!ssl) throw new Error('the secure sandbox mounts no /opt/flink/ssl');
   sslDir = ssl.host;
