@@ -9,8 +9,10 @@
  * - `during`: a long wait (`waitFor…`, `watch…`, `observe…`) dies half-way and must resume;
  * - `before`: the activity dies before it starts (used for alerts, which cannot be taken back);
  * - `beside`: an activity in flight beside the one killed dies with it; a sibling that finished
- *   meanwhile is held unreported and dies with it too (`after`). Activities already tried finish
- *   first, so none loses two attempts to kills: one fault at a time, not a crash loop.
+ *   meanwhile is held unreported and dies with it too (`after`). Short activities already tried
+ *   finish first, so none of them loses two attempts to kills: one fault at a time, not a crash
+ *   loop. A long wait beside (a guard that the job does not fail meanwhile) is not waited for and
+ *   may die twice; waits allow three to five attempts.
  *
  * The plan (which workflow, which modes) is a JSON file the test rewrites between runbooks; every
  * kill is appended to a log file before the process dies, so the next worker moves on.
@@ -61,12 +63,15 @@ class KillAtNextPoint implements ActivityInboundCallsInterceptor {
     /** Not yet a kill point, and not an alert: it may die beside the chosen one. */
     const killable = (type: string) => !tried(type) && modeOf(type) !== 'before';
     const die = async (how: KillMode): Promise<never> => {
-      // Siblings already tried (or alerts) finish first, so none loses two attempts to kills.
+      // Short siblings already tried (or alerts) finish first: none loses two attempts to kills.
       const giveUpAt = Date.now() + 300_000;
       // Only this round's activities: a long watch of an earlier round's runbook may still run here.
       const siblings = () => [...running].filter(([id, a]) => id !== activityId && a.round === plan.round);
+      // A long wait beside it (a guard that the job does not fail meanwhile) is not waited for: it
+      // may last minutes, and holding this result that long would change what the runbook sees.
       const blocking = () =>
-        siblings().some(([, a]) => !a.done && !killable(a.type)) && Date.now() < giveUpAt;
+        siblings().some(([, a]) => !a.done && !killable(a.type) && !LONG_WAIT.test(a.type)) &&
+        Date.now() < giveUpAt;
       while (blocking()) await settle();
       const at = Date.now();
       const record = (type: string, mode: KillMode): KillRecord => ({
