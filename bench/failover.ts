@@ -418,6 +418,12 @@ const figs = (s: Stat, unit = 'ms') => ({
   max: fig(s.max, unit),
   n: s.n,
 });
+/** Rows summed over the trials, a trial that could not tell counting 0. */
+const rows = <T>(trials: T[], count: (trial: T) => number | undefined) =>
+  fig(
+    trials.reduce((sum, trial) => sum + (count(trial) ?? 0), 0),
+    'rows',
+  );
 const whole = (v: number | undefined) => (v === undefined ? undefined : Math.round(v));
 /** `612 (420–905)` in ms, or `—`. */
 const range = (s: Stat) =>
@@ -488,24 +494,12 @@ export async function runFailover(ctx: BenchContext): Promise<BenchResult> {
             firstCheckpoint: figs(stat(xs.map((x) => x.flinkLogMs.firstCheckpointMs))),
           },
           rowsLost: {
-            drill: fig(
-              xs.reduce((s, x) => s + (x.data.drill.lost ?? 0), 0),
-              'rows',
-            ),
-            bench: fig(
-              xs.reduce((s, x) => s + x.data.bench.lost, 0),
-              'rows',
-            ),
+            drill: rows(xs, (x) => x.data.drill.lost),
+            bench: rows(xs, (x) => x.data.bench.lost),
           },
           rowsDuplicated: {
-            drill: fig(
-              xs.reduce((s, x) => s + (x.data.drill.duplicated ?? 0), 0),
-              'rows',
-            ),
-            bench: fig(
-              xs.reduce((s, x) => s + x.data.bench.duplicated, 0),
-              'rows',
-            ),
+            drill: rows(xs, (x) => x.data.drill.duplicated),
+            bench: rows(xs, (x) => x.data.bench.duplicated),
           },
           drillVsFlinkLog: {
             absErrorP50: fig(percentile(errs, 50), 'ms'),

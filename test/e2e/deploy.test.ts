@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sandboxDown } from '../../scripts/lib/sandbox';
 import { checkOutputSequence } from '../../src/activities/output';
@@ -17,11 +16,11 @@ import { FlinkClusterClient } from '../../src/flink/cluster-client';
 import { jobKey, SPEC_HASH_LABEL } from '../../src/policy/deploy-hash';
 import { type DeployResult, stepTimings } from '../../src/policy/deploy-report';
 import { useTemporalClient } from '../../src/temporal/client-holder';
-import { createWorker } from '../../src/worker';
 import { type DeployInput, deploy, deployWorkflowId, progressQuery } from '../../src/workflows/deploy';
 import { monitorWorkflowId } from '../../src/workflows/monitor-api';
 import { type AlertReceiver, startAlertReceiver } from '../helpers/alert-receiver';
 import { loadFixtureCluster } from '../helpers/fixture-cluster';
+import { runWorkerOn } from '../helpers/temporal';
 
 /**
  * The Deploy runbook end to end, on its own sandbox (test/e2e/fixtures/deploy-sandbox.yaml:
@@ -86,19 +85,7 @@ afterAll(async () => {
 });
 
 /** A worker on the file's task queue, in this process, for the duration of `use`. */
-async function withWorker<T>(use: () => Promise<T>): Promise<T> {
-  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await createWorker({
-    connection: native,
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  try {
-    return await worker.runUntil(use());
-  } finally {
-    await native.close();
-  }
-}
+const withWorker = <T>(use: () => Promise<T>): Promise<T> => runWorkerOn(taskQueue, use);
 
 const start = (input: Omit<DeployInput, 'cluster'> = {}) =>
   client.workflow.start(deploy, {

@@ -15,6 +15,7 @@ import { planJob } from '../../src/activities/savepoints';
 import { FlinkRestError } from '../../src/flink/errors';
 import { hostPathFor } from '../../src/policy/retention';
 import { clusterStatus, takeSavepoint } from '../../src/workflows';
+import { listenOnLoopback } from '../helpers/listen';
 import {
   resetSandbox,
   type Sandbox,
@@ -71,13 +72,7 @@ async function startAuthProxy(target: string): Promise<AuthProxy> {
     out.on('error', () => res.destroy());
     req.pipe(out);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  Object.assign(proxy, await listenOnLoopback(server));
   return proxy;
 }
 

@@ -3,7 +3,6 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sandboxDown } from '../../scripts/lib/sandbox';
 import { checkHaSettings } from '../../src/activities/leader';
@@ -14,11 +13,11 @@ import { FlinkRestError } from '../../src/flink/errors';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { useTemporalClient } from '../../src/temporal/client-holder';
 import { pollUntil } from '../../src/util/poll';
-import { createWorker } from '../../src/worker';
 import { clusterStatus, deploy, takeSavepoint } from '../../src/workflows';
 import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api';
 import { loadFixtureCluster } from '../helpers/fixture-cluster';
 import { generateRestKeystore } from '../helpers/rest-tls';
+import { runWorkerOn } from '../helpers/temporal';
 
 /**
  * Flink REST behind TLS, for real: a small HA cluster (test/e2e/fixtures/secure-sandbox.yaml,
@@ -74,19 +73,7 @@ afterAll(async () => {
 });
 
 /** A worker on the file's task queue, in this process, for the duration of `use`. */
-async function withWorker<T>(use: () => Promise<T>): Promise<T> {
-  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const worker = await createWorker({
-    connection: native,
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  try {
-    return await worker.runUntil(use());
-  } finally {
-    await native.close();
-  }
-}
+const withWorker = <T>(use: () => Promise<T>): Promise<T> => runWorkerOn(taskQueue, use);
 
 const urls = () => cluster.jobManagers.map((jm) => jm.url);
 

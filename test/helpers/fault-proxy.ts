@@ -1,4 +1,5 @@
 import { createServer, request, type Server } from 'node:http';
+import { listenOnLoopback } from './listen';
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of one JobManager's REST endpoint that injects faults:
@@ -61,12 +62,6 @@ export async function startFaultProxy(target: string, faultRate: number, seed = 
     if (fault === 'latency') setTimeout(forward, 6_000);
     else forward();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  Object.assign(proxy, await listenOnLoopback(server));
   return proxy;
 }

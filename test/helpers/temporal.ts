@@ -42,3 +42,19 @@ export async function withWorker<T>(
     await nativeConnection.close();
   }
 }
+
+/** A worker in this process on `taskQueue` of the run's dev server, for the duration of `use`. */
+export async function runWorkerOn<T>(taskQueue: string, use: () => Promise<T>): Promise<T> {
+  quietRuntime();
+  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await createWorker({
+    connection: native,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  try {
+    return await worker.runUntil(use());
+  } finally {
+    await native.close();
+  }
+}
