@@ -9,7 +9,8 @@ const common = { pool: 'forks' as const, environment: 'node' as const };
 
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    // The JSON copy lets CI end its log with the list of failures (scripts/failed-tests.ts).
+    reporters: ['default', ['json', { outputFile: '.data/test-results.json' }]],
     projects: [
       { test: { ...common, name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {

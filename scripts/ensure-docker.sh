@@ -27,6 +27,12 @@ fi
 
 log_dir="${FLINK_RUNBOOKS_CACHE:-$HOME/.cache/flink-runbooks}/logs"
 mkdir -p "$log_dir"
+# A dockerd that died without cleaning up leaves its pid file behind and the next one refuses to start.
+pid_file=/var/run/docker.pid
+if [ -f "$pid_file" ] && ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+  echo "removing the stale $pid_file of a dockerd that is no longer running"
+  rm -f "$pid_file"
+fi
 echo "starting dockerd (log: $log_dir/dockerd.log)"
 nohup dockerd --bridge=none --iptables=false --ip-forward=false \
   >"$log_dir/dockerd.log" 2>&1 </dev/null &

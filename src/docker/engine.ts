@@ -21,6 +21,10 @@ export interface ContainerState {
   startedAt?: string;
   restartCount?: number;
   labels?: Record<string, string>;
+  /** How a stopped container ended: its exit code, whether the kernel killed it for memory, and when. */
+  exitCode?: number;
+  oomKilled?: boolean;
+  finishedAt?: string;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -39,6 +43,13 @@ export async function inspectContainer(name: string): Promise<ContainerState> {
       startedAt: info.State.StartedAt,
       restartCount: info.RestartCount,
       labels: info.Config.Labels ?? {},
+      ...(info.State.Running
+        ? {}
+        : {
+            exitCode: info.State.ExitCode,
+            oomKilled: info.State.OOMKilled,
+            finishedAt: info.State.FinishedAt,
+          }),
     };
   } catch (error) {
     if (isNotFound(error)) return { name, exists: false, running: false };

@@ -4,12 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { SANDBOX_FILE } from '../../scripts/lib/sandbox';
 import { execInContainer, grepContainerLogs } from '../../src/activities/docker';
-import { waitForRest, waitForTaskManagers, waitForZooKeeper } from '../../src/cluster/readiness';
 import { planContainers } from '../../src/docker/container-plan';
-import { inspectContainer, startContainer } from '../../src/docker/engine';
+import { inspectContainer } from '../../src/docker/engine';
 import { utcOffsetMinutes } from '../../src/policy/drill-logs';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { pollUntil } from '../../src/util/poll';
@@ -17,6 +16,7 @@ import { failoverDrill, monitorJob } from '../../src/workflows';
 import { DRILL_WORKFLOW, type DrillInput, type DrillResult } from '../../src/workflows/drill-api';
 import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api';
 import { readLeaders } from '../../src/zookeeper/leader';
+import { everyNodeRunning } from '../helpers/cluster-nodes';
 import {
   resetSandbox,
   type Sandbox,
@@ -58,25 +58,20 @@ beforeAll(async () => {
   await resetSandbox(sb);
 });
 
+// Each drill starts from a whole cluster: a node another test lost is named here, not blamed on the drill.
+beforeEach(async ({ task }) => {
+  if (sb) await everyNodeRunning(sb.cluster, `before "${task.name}"`);
+});
+
 afterAll(async () => {
   await worker?.kill();
   await connection?.close();
   if (sb) {
-    await everyNodeRunning(); // whatever a failed test left behind
+    await everyNodeRunning(sb.cluster, 'after the drills'); // whatever a failed test left behind
     await resetSandbox(sb);
   }
   console.log(`drill measurements: ${JSON.stringify(measured, null, 2)}`);
 });
-
-/** Starts any container of the sandbox that is not running and waits until the cluster answers again. */
-async function everyNodeRunning(): Promise<void> {
-  for (const c of planContainers(sb.cluster)) {
-    if (!(await inspectContainer(c.name)).running) await startContainer(c.name);
-  }
-  await waitForZooKeeper(sb.cluster.zookeeper.quorum);
-  for (const jm of sb.cluster.jobManagers) await waitForRest(jm.url);
-  await waitForTaskManagers(sb.cluster);
-}
 
 /** A running sample job with a completed checkpoint; the drills share it (a failover keeps the job id). */
 async function runningJob(): Promise<string> {

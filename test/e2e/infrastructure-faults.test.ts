@@ -15,6 +15,7 @@ import {
   type UpgradeStatus,
   upgradeStatusQuery,
 } from '../../src/workflows/upgrade-api';
+import { everyNodeRunning } from '../helpers/cluster-nodes';
 import {
   committedSequence,
   resetSandbox,
@@ -40,14 +41,10 @@ beforeAll(async () => {
 
 afterEach(async () => {
   execFileSync('chattr', ['-i', savepointsDir]);
-  if (sb.cluster.zookeeper.container)
-    await startContainer(sb.cluster.zookeeper.container).catch(() => undefined);
-  for (const tm of sb.cluster.taskManagers.containers)
-    await startContainer(tm.container).catch(() => undefined);
+  await everyNodeRunning(sb.cluster, 'after an infrastructure fault');
 });
 
 afterAll(async () => {
-  await waitForTaskManagers(sb.cluster).catch(() => undefined);
   await resetSandbox(sb);
 });
 
@@ -121,7 +118,7 @@ describe('infrastructure faults under the runbooks', () => {
       // A blip shorter than the ZooKeeper session timeout (15 s in the sandbox): longer outages
       // make Flink's leader give up its process (a fatal ConnectionLoss) and need an operator.
       await stopContainer(zookeeper, 10);
-      const deadline = Date.now() + 8_000;
+      const deadline = Date.now() + 6_000;
       while (Date.now() < deadline) {
         const v = (await status()).verdict;
         if (seen.at(-1) !== v) seen.push(v);
