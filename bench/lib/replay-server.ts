@@ -141,6 +141,8 @@ export class ReplayServer {
     const jid = jobIdOf(key);
     const rec = this.recording;
     if (path === '/overview') return [200, { ...rec.overview, 'jobs-running': 1 }];
+    // The monitor asks each JobManager whether it answers at all.
+    if (path === '/config') return [200, { 'flink-version': rec.overview['flink-version'] }];
     if (path === '/jobs/overview') {
       const template = rec.jobsOverview.jobs[0] ?? {};
       const job = {

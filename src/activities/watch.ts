@@ -1,7 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
+import { FlinkRestClient } from '../flink/client';
 import { FlinkClusterClient } from '../flink/cluster-client';
-import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
+import {
+  FlinkNoLeaderError,
+  FlinkNotFoundError,
+  FlinkRestError,
+  FlinkUnreachableError,
+} from '../flink/errors';
 import type { OnCluster } from '../flink/target';
 import { checkpointWindowMs, evaluateHealth } from '../policy/health';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
@@ -61,6 +67,9 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
       }))
     : Promise.resolve(undefined);
 
+  // Every JobManager, not only the one that answers first: a dead standby is only seen this way.
+  const downPromise = jobManagersDown(target);
+
   const observation: JobObservation = { at, jobId: target.jobId };
   try {
     const overview = await rest.call((c) => c.overview());
@@ -106,6 +115,9 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     Object.assign(observation, restProblem(error));
   }
   observation.leader = await leaderPromise;
+  const down = await downPromise;
+  if (down && target.jobManagers.length > 1)
+    observation.jobManagers = { expected: target.jobManagers.length, down };
   const output = await outputPromise;
   if (output) {
     observation.output = {
@@ -119,6 +131,25 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     };
   }
   return observation;
+}
+
+/** The JobManagers that do not answer at all (refused, timed out); undefined when none could be asked. */
+async function jobManagersDown(
+  target: WatchTarget,
+): Promise<Array<{ url: string; role: string }> | undefined> {
+  const answers = await Promise.all(
+    target.jobManagers.map(async (jm) => {
+      try {
+        await new FlinkRestClient(jm.url, 3_000, target.access).dashboardConfig();
+        return { jm, down: false };
+      } catch (error) {
+        // A 503 or an HTTP error is an answer: the process is alive.
+        return { jm, down: error instanceof FlinkUnreachableError };
+      }
+    }),
+  );
+  if (answers.every((a) => a.down)) return undefined; // all silent is the REST error's to report
+  return answers.filter((a) => a.down).map(({ jm }) => ({ url: jm.url, role: jm.role }));
 }
 
 /** How soon a verdict seen once is looked at again. */

@@ -84,6 +84,11 @@ export class FlinkRestClient {
     return this.call('/overview');
   }
 
+  /** The web dashboard's settings: the lightest request a JobManager answers, leader or standby. */
+  dashboardConfig(): Promise<{ 'flink-version'?: string }> {
+    return this.call('/config');
+  }
+
   async jobsOverview(): Promise<JobOverview[]> {
     return (await this.call<{ jobs: JobOverview[] }>('/jobs/overview')).jobs;
   }

@@ -10,8 +10,9 @@ import type { Evaluation, JobObservation, Verdict } from './monitor-state';
  * - idle: RUNNING, checkpoints progressing, nothing written — a quiet source, not a stall.
  * - failed: the job is FAILED, CANCELED, FINISHED or unknown to the cluster.
  * - no-leader: no JobManager knows a leader (an election, or ZooKeeper lost).
- * - degraded: running, but something is off (TaskManagers missing, checkpoints failing within
- *   the window, files stuck in progress, Flink restarting the job, new exceptions).
+ * - degraded: running, but something is off (TaskManagers missing, a JobManager not answering,
+ *   checkpoints failing within the window, files stuck in progress, Flink restarting the job,
+ *   new exceptions).
  * - unknown: the cluster could not be asked.
  */
 export interface HealthSettings {
@@ -94,6 +95,15 @@ function evaluateRunning(obs: JobObservation, settings: HealthSettings): Evaluat
   const reasons: string[] = [];
   if (obs.taskManagers && obs.taskManagers.registered < obs.taskManagers.expected) {
     reasons.push(`${obs.taskManagers.registered} of ${obs.taskManagers.expected} TaskManagers registered`);
+  }
+  const jms = obs.jobManagers;
+  if (jms && jms.down.length > 0) {
+    const up = jms.expected - jms.down.length;
+    const names = jms.down.map((d) => `${d.url} (${d.role})`).join(', ');
+    // The job still runs, but with one JobManager left a failure of the leader is an outage.
+    reasons.push(
+      `JobManager ${names} not answering: ${up} of ${jms.expected} up${up <= 1 ? ', no failover possible' : ''}`,
+    );
   }
   if (failingNow) reasons.push('the latest checkpoint failed');
   if (output && output.stuckInProgress > 0)

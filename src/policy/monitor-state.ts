@@ -32,6 +32,8 @@ export interface JobObservation {
   output?: { newestAgeMs?: number; committedInWindow: number; stuckInProgress: number; error?: string };
   recordsPerSecond?: number;
   taskManagers?: { registered: number; expected: number };
+  /** The JobManagers of the spec that did not answer at all: a dead standby leaves no failover. */
+  jobManagers?: { expected: number; down: Array<{ url: string; role: string }> };
   /** Exceptions the job threw since the previous look. */
   newExceptions?: Array<{ name: string; firstLine: string; at: number }>;
   /** How long the job has been running (ms), to give a fresh job time to make its first checkpoint. */

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/lib/temporal-dev-server';
+import { startContainer, stopContainer } from '../../src/docker/engine';
 import { checkSequence } from '../../src/output/sequence';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { pollUntil } from '../../src/util/poll';
@@ -21,6 +22,7 @@ import {
   resumeSignal,
   statusQuery,
 } from '../../src/workflows/monitor-api';
+import { readLeaders } from '../../src/zookeeper/leader';
 import {
   committedSequence,
   resetSandbox,
@@ -361,5 +363,35 @@ describe('monitorJob on the sandbox', () => {
     );
     expect((await status(handle)).restarts).toHaveLength(0);
     expect(perCycle).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('a standby JobManager that dies while the job runs on', () => {
+  it('is a degraded verdict naming it (no failover left), with a warning and a resolution; nothing restarted', async () => {
+    const standby = sb.cluster.jobManagers.find((jm) => jm.role === 'standby');
+    if (!standby?.container) throw new Error('the sandbox has a standby JobManager in a container');
+    const jobId = await runningJob();
+    // Whichever JobManager leads, stop the one that does not: the job keeps running.
+    const leader = (await readLeaders(sb.cluster.zookeeper)).restServer?.address;
+    const idle = sb.cluster.jobManagers.find((jm) => jm.url !== leader) ?? standby;
+    const handle = await startMonitor({}, jobId);
+    await waitForStatus(handle, (s) => s.verdict === 'healthy', 'healthy');
+    received.length = 0;
+    try {
+      await stopContainer(idle.container as string, 10);
+      const degraded = await waitForStatus(handle, (s) => s.verdict === 'degraded', 'the degraded verdict');
+      expect(degraded.reasons.join(' ')).toContain(
+        `JobManager ${idle.url} (${idle.role}) not answering: 1 of 2 up, no failover possible`,
+      );
+    } finally {
+      await startContainer(idle.container as string);
+    }
+    const healthy = await waitForStatus(handle, (s) => s.verdict === 'healthy', 'healthy with both back');
+    expect(healthy.restarts).toEqual([]);
+    expect(healthy.jobId).toBe(jobId);
+    expect(received.map((a) => [a.verdict, a.severity])).toEqual([
+      ['degraded', 'warning'],
+      ['healthy', 'info'],
+    ]);
   });
 });

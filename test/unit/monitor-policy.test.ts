@@ -159,6 +159,24 @@ const table: Array<[string, JobObservation, Verdict, RegExp]> = [
     /2 of 3 TaskManagers registered/,
   ],
   [
+    'the standby JobManager down: the job runs, but a leader failure would be an outage',
+    running({ jobManagers: { expected: 2, down: [{ url: 'http://127.0.0.1:8082', role: 'standby' }] } }),
+    'degraded',
+    /JobManager http:\/\/127\.0\.0\.1:8082 \(standby\) not answering: 1 of 2 up, no failover possible/,
+  ],
+  [
+    'one of three JobManagers down still leaves a failover',
+    running({ jobManagers: { expected: 3, down: [{ url: 'http://127.0.0.1:8083', role: 'standby' }] } }),
+    'degraded',
+    /^JobManager http:\/\/127\.0\.0\.1:8083 \(standby\) not answering: 2 of 3 up$/,
+  ],
+  [
+    'every JobManager answering is healthy',
+    running({ jobManagers: { expected: 2, down: [] } }),
+    'healthy',
+    /checkpoint 100 completed/,
+  ],
+  [
     'in-progress files never committed',
     running({ output: { newestAgeMs: 20_000, committedInWindow: 5, stuckInProgress: 2 } }),
     'degraded',
