@@ -115,9 +115,7 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     Object.assign(observation, restProblem(error));
   }
   observation.leader = await leaderPromise;
-  const down = await downPromise;
-  if (down && target.jobManagers.length > 1)
-    observation.jobManagers = { expected: target.jobManagers.length, down };
+  observation.jobManagers = { expected: target.jobManagers.length, down: await downPromise };
   const output = await outputPromise;
   if (output) {
     observation.output = {
@@ -133,10 +131,8 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
   return observation;
 }
 
-/** The JobManagers that do not answer at all (refused, timed out); undefined when none could be asked. */
-async function jobManagersDown(
-  target: WatchTarget,
-): Promise<Array<{ url: string; role: string }> | undefined> {
+/** The JobManagers that do not answer at all: refused, reset or timed out. */
+async function jobManagersDown(target: WatchTarget): Promise<Array<{ url: string; role: string }>> {
   const answers = await Promise.all(
     target.jobManagers.map(async (jm) => {
       try {
@@ -148,7 +144,6 @@ async function jobManagersDown(
       }
     }),
   );
-  if (answers.every((a) => a.down)) return undefined; // all silent is the REST error's to report
   return answers.filter((a) => a.down).map(({ jm }) => ({ url: jm.url, role: jm.role }));
 }
 
