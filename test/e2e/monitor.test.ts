@@ -378,8 +378,12 @@ describe('a standby JobManager that dies while the job runs on', () => {
     await waitForStatus(handle, (s) => s.verdict === 'healthy', 'healthy');
     received.length = 0;
     try {
+      const stoppedAt = Date.now();
       await stopContainer(idle.container as string, 10);
       const degraded = await waitForStatus(handle, (s) => s.verdict === 'degraded', 'the degraded verdict');
+      console.log(
+        `a silent ${idle.role} JobManager was a degraded verdict after ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s`,
+      );
       expect(degraded.reasons.join(' ')).toContain(
         `JobManager ${idle.url} (${idle.role}) not answering: 1 of 2 up, no failover possible`,
       );
