@@ -1,13 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
-import { FlinkRestClient } from '../flink/client';
 import { FlinkClusterClient } from '../flink/cluster-client';
-import {
-  FlinkNoLeaderError,
-  FlinkNotFoundError,
-  FlinkRestError,
-  FlinkUnreachableError,
-} from '../flink/errors';
+import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
 import type { OnCluster } from '../flink/target';
 import { checkpointWindowMs, evaluateHealth } from '../policy/health';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
@@ -67,8 +61,7 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
       }))
     : Promise.resolve(undefined);
 
-  // Every JobManager, not only the one that answers first: a dead standby is only seen this way.
-  const downPromise = jobManagersDown(target);
+  const silentPromise = rest.silentUrls();
 
   const observation: JobObservation = { at, jobId: target.jobId };
   try {
@@ -115,7 +108,11 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     Object.assign(observation, restProblem(error));
   }
   observation.leader = await leaderPromise;
-  observation.jobManagers = { expected: target.jobManagers.length, down: await downPromise };
+  const silent = await silentPromise;
+  observation.jobManagers = {
+    expected: target.jobManagers.length,
+    down: target.jobManagers.filter((jm) => silent.includes(jm.url)).map(({ url, role }) => ({ url, role })),
+  };
   const output = await outputPromise;
   if (output) {
     observation.output = {
@@ -129,22 +126,6 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     };
   }
   return observation;
-}
-
-/** The JobManagers that do not answer at all: refused, reset or timed out. */
-async function jobManagersDown(target: WatchTarget): Promise<Array<{ url: string; role: string }>> {
-  const answers = await Promise.all(
-    target.jobManagers.map(async (jm) => {
-      try {
-        await new FlinkRestClient(jm.url, 3_000, target.access).dashboardConfig();
-        return { jm, down: false };
-      } catch (error) {
-        // A 503 or an HTTP error is an answer: the process is alive.
-        return { jm, down: error instanceof FlinkUnreachableError };
-      }
-    }),
-  );
-  return answers.filter((a) => a.down).map(({ jm }) => ({ url: jm.url, role: jm.role }));
 }
 
 /** How soon a verdict seen once is looked at again. */

@@ -41,4 +41,20 @@ export class FlinkClusterClient {
     }
     throw new FlinkUnreachableError(`no JobManager answers: ${summary}`, this.urls.join(','));
   }
+
+  /**
+   * Asks every JobManager, not only the first that answers (a dead standby is seen only this
+   * way); returns the URLs that did not answer at all. A 503 or any HTTP error is an answer.
+   */
+  async silentUrls(): Promise<string[]> {
+    const silent = await Promise.all(
+      this.clients.map((client) =>
+        client.dashboardConfig().then(
+          () => false,
+          (error: unknown) => error instanceof FlinkUnreachableError,
+        ),
+      ),
+    );
+    return this.urls.filter((_, i) => silent[i]);
+  }
 }

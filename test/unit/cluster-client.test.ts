@@ -1,0 +1,41 @@
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FlinkClusterClient } from '../../src/flink/cluster-client';
+import { listenOnLoopback } from '../helpers/listen';
+
+/** Which JobManagers the cluster client finds silent: only those that do not answer at all. */
+const servers: Array<{ url: string; close: () => Promise<void> }> = [];
+let answering: string;
+let noLeader: string;
+let failing: string;
+let gone: string;
+
+function jobManager(status: number) {
+  return listenOnLoopback(
+    createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(status === 200 ? '{"flink-version":"1.20.3"}' : '{"errors":["x"]}');
+    }),
+  );
+}
+
+beforeAll(async () => {
+  for (const status of [200, 503, 500, 200]) servers.push(await jobManager(status));
+  [answering, noLeader, failing, gone] = servers.map((s) => s.url) as [string, string, string, string];
+  await servers[3]?.close(); // a port nobody listens on any more: connection refused
+});
+
+afterAll(async () => {
+  for (const s of servers.slice(0, 3)) await s.close();
+});
+
+describe('FlinkClusterClient.silentUrls', () => {
+  it('names the refused JobManager; a 503 or a 500 is an answer', async () => {
+    const rest = new FlinkClusterClient([answering, noLeader, failing, gone], 2_000);
+    expect(await rest.silentUrls()).toEqual([gone]);
+  });
+
+  it('is empty when every JobManager answers', async () => {
+    expect(await new FlinkClusterClient([answering, noLeader], 2_000).silentUrls()).toEqual([]);
+  });
+});
