@@ -22,29 +22,20 @@ function quietRuntime(): void {
 export async function withWorker<T>(
   use: (ctx: { client: Client; taskQueue: string; worker: Worker }) => Promise<T>,
 ): Promise<T> {
-  quietRuntime();
-  const address = inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
   const client = new Client({ connection });
   // Activities that talk to other workflows (the monitor's lease) use this run's server too.
   useTemporalClient(client);
-  const worker = await createWorker({
-    connection: nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
   try {
-    return await worker.runUntil(use({ client, taskQueue, worker }));
+    return await runWorkerOn(taskQueue, (worker) => use({ client, taskQueue, worker }));
   } finally {
     await connection.close();
-    await nativeConnection.close();
   }
 }
 
 /** A worker in this process on `taskQueue` of the run's dev server, for the duration of `use`. */
-export async function runWorkerOn<T>(taskQueue: string, use: () => Promise<T>): Promise<T> {
+export async function runWorkerOn<T>(taskQueue: string, use: (worker: Worker) => Promise<T>): Promise<T> {
   quietRuntime();
   const native = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker = await createWorker({
@@ -53,7 +44,7 @@ export async function runWorkerOn<T>(taskQueue: string, use: () => Promise<T>): 
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   try {
-    return await worker.runUntil(use());
+    return await worker.runUntil(use(worker));
   } finally {
     await native.close();
   }
