@@ -1,7 +1,7 @@
-import { waitForRest, waitForTaskManagers, waitForZooKeeper } from '../../src/cluster/readiness';
+import { sandboxUp } from '../../scripts/lib/sandbox';
 import type { NamedCluster } from '../../src/config/schema';
 import { planContainers } from '../../src/docker/container-plan';
-import { containerLogs, inspectContainer, startContainer } from '../../src/docker/engine';
+import { containerLogs, inspectContainer } from '../../src/docker/engine';
 
 /** A node a test found stopped, and how it had ended. */
 export interface DownNode {
@@ -14,9 +14,10 @@ export interface DownNode {
 }
 
 /**
- * Test set-up only: starts every container of the cluster that is not running and waits until the
- * cluster answers again. Returns (and logs) what it found down, so a node lost in one test is
- * named where it happened instead of failing the next test with a refusal.
+ * Test set-up only: notes how each container of the cluster that is not running had ended, then
+ * brings the cluster up again (`sandboxUp`: starts what is stopped, waits on each role). Returns
+ * (and logs) what it found down, so a node lost in one test is named where it happened instead of
+ * failing the next test with a refusal.
  */
 export async function everyNodeRunning(cluster: NamedCluster, context: string): Promise<DownNode[]> {
   const down: DownNode[] = [];
@@ -34,12 +35,9 @@ export async function everyNodeRunning(cluster: NamedCluster, context: string): 
         .filter((line) => /ERROR|FATAL|Fatal|Exception|Killed/.test(line))
         .slice(-8),
     });
-    await startContainer(c.name);
   }
   if (down.length > 0)
     console.warn(`${context}: found stopped and started again: ${JSON.stringify(down, null, 2)}`);
-  await waitForZooKeeper(cluster.zookeeper.quorum);
-  for (const jm of cluster.jobManagers) await waitForRest(jm.url);
-  await waitForTaskManagers(cluster);
+  await sandboxUp(cluster, () => undefined);
   return down;
 }
