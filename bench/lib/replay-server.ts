@@ -12,7 +12,8 @@ import type { BenchSandbox } from './bench-sandbox';
  *
  * Each synthetic job i has JobManager URLs `<base>/jm/<i>/a` and `<base>/jm/<i>/b`, so that every
  * request, /overview included, says which job's look it belongs to. A look starts with the
- * monitor's /overview request and ends with its last request before the next look; the server
+ * monitor's /overview request and ends with its last request before the next look (its /config
+ * requests, sent alongside the /overview, are left out); the server
  * records both times per job, which is how the benchmark measures observation lag without
  * touching the runbook's code.
  */
@@ -175,6 +176,9 @@ export class ReplayServer {
       looks = { starts: [], ends: [], last: now };
       this.looks.set(key, looks);
     }
+    // The monitor asks every JobManager for /config in parallel with its /overview, so that request
+    // may arrive first: it belongs to the new look and must not count as the previous one's end.
+    if (path === '/config') return;
     if (path === '/overview') {
       // A new look: the previous one ended with its last request.
       if (looks.starts.length > looks.ends.length) looks.ends.push(looks.last);
