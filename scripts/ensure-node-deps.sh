@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the npm dependencies when node_modules is missing or older than package-lock.json.
-# `npm install` rather than `npm ci`: npm 11.19 rejects its own lock file in `ci` because other
-# platforms' optional packages (biome, swc, rollup) are not listed, yet installs from it exactly.
+# Installs the npm dependencies exactly as package-lock.json records them (`npm ci`) when
+# node_modules is missing or older than the lock file. The lock file lists every platform's
+# optional packages (biome, swc, rollup, esbuild), so `npm ci` accepts it on any machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund --loglevel=error
+  echo "installing the npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
 fi
