@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DISK_DEFAULTS, diskSchema, HOUSEKEEPING_DEFAULTS, housekeepingSchema } from './disk-schema';
 import { parseDuration } from './duration';
 
 /**
@@ -311,6 +312,12 @@ export const clusterSpecSchema = z
     storage: z
       .strictObject({ minFreeGb: z.number().min(0).default(100), paths: z.array(z.string()).default([]) })
       .default({ minFreeGb: 100, paths: [] }),
+    disk: diskSchema
+      .default(DISK_DEFAULTS)
+      .describe("the disk watch of the volumes' host folders: thresholds and forecast"),
+    housekeeping: housekeepingSchema
+      .default(HOUSEKEEPING_DEFAULTS)
+      .describe('what housekeeping removes; log limits of the containers the deploy creates'),
   })
   .superRefine((spec, ctx) => {
     const primaries = spec.jobManagers.filter((jm) => jm.role === 'primary').length;
