@@ -15,15 +15,16 @@ let hooks: HookReceiver;
 let dir: string;
 let clustersFile: string;
 
-function cluster(alerts: unknown[]): string {
+/** Each cluster of one file has its own ZooKeeper namespace and containers, or the file is refused. */
+function cluster(name: string, alerts: unknown[]): string {
   return JSON.stringify({
-    zookeeper: { quorum: '127.0.0.1:2181', clusterId: '/rp' },
+    zookeeper: { quorum: '127.0.0.1:2181', clusterId: `/${name}` },
     ha: { storageDir: 'file:///opt/flink/ha' },
     jobManagers: [
-      { role: 'primary', url: 'http://127.0.0.1:8081', container: 'jm-1' },
-      { role: 'standby', url: 'http://127.0.0.1:8082', container: 'jm-2' },
+      { role: 'primary', url: 'http://127.0.0.1:8081', container: `${name}-jm-1` },
+      { role: 'standby', url: 'http://127.0.0.1:8082', container: `${name}-jm-2` },
     ],
-    taskManagers: { containers: [{ container: 'tm-1' }] },
+    taskManagers: { containers: [{ container: `${name}-tm-1` }] },
     jobs: [
       {
         name: 'pipeline',
@@ -49,12 +50,12 @@ beforeAll(async () => {
   writeFileSync(
     clustersFile,
     `{"clusters": {
-      "good": ${cluster([{ type: 'slack', name: 'oncall', minSeverity: 'critical', webhook: { fromEnv: 'AT_SLACK' } }])},
-      "mixed": ${cluster([
+      "good": ${cluster('good', [{ type: 'slack', name: 'oncall', minSeverity: 'critical', webhook: { fromEnv: 'AT_SLACK' } }])},
+      "mixed": ${cluster('mixed', [
         { type: 'slack', name: 'oncall', webhook: { fromEnv: 'AT_SLACK' } },
         { type: 'webhook', name: 'gone', url: { fromEnv: 'AT_GONE' } },
       ])},
-      "quiet": ${cluster([])}
+      "quiet": ${cluster('quiet', [])}
     }}`,
   );
 });
