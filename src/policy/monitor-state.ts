@@ -1,3 +1,5 @@
+import type { SourceEvidence } from './source-liveness';
+
 /**
  * The monitor's vocabulary: what it observed, what it concluded, what it did. Plain data,
  * shared by the observer activity, the pure policies and the workflow's status query.
@@ -25,24 +27,51 @@ export interface JobObservation {
     latestCompletedAt?: number;
     latestCompletedPath?: string;
     latestFailedAt?: number;
+    /** Age of the oldest checkpoint in progress, on the JobManager's clock. */
     inProgressAgeMs?: number;
+    inProgressId?: number;
+    /** Failed checkpoints in the history since the latest completed one. */
+    failedSinceCompleted?: number;
+    /** How long this job's recent completed checkpoints took (end to end, newest first). */
+    recentDurationsMs?: number[];
     intervalMs: number;
     timeoutMs: number;
   };
+  /** `error`: the output folder could not be read (or is missing); the other fields then mean nothing. */
   output?: { newestAgeMs?: number; committedInWindow: number; stuckInProgress: number; error?: string };
   recordsPerSecond?: number;
+  /** How long the source vertex's numRecordsOut has not changed, across looks. */
+  recordsFlatForMs?: number;
+  /** Flink's sourceIdleTime of the source vertex (least over its subtasks): ms since it emitted. */
+  sourceIdleMs?: number;
+  /** The JobManager's clock at this look (`now` of /jobs/:id): Flink's times are compared with it. */
+  flinkNow?: number;
+  /** What the job's CDC source says (only for a job with a `source`). */
+  source?: SourceEvidence;
+  /** The opt-in canary: a row written upstream that must reach committed output. */
+  canary?: CanaryState;
   taskManagers?: { registered: number; expected: number };
   /** The JobManagers of the spec that did not answer at all: a dead standby leaves no failover. */
   jobManagers?: { expected: number; down: Array<{ url: string; role: string }> };
   /** Exceptions the job threw since the previous look. */
   newExceptions?: Array<{ name: string; firstLine: string; at: number }>;
-  /** How long the job has been running (ms), to give a fresh job time to make its first checkpoint. */
+  /** How long since the job last became RUNNING (a restart by Flink starts it again), on the JobManager's clock. */
   runningForMs?: number;
+}
+
+export interface CanaryState {
+  marker: string;
+  /** Worker clock, like `at`. */
+  writtenAt: number;
+  arrivedAt?: number;
+  slaMs: number;
 }
 
 export interface Evaluation {
   verdict: Verdict;
   reasons: string[];
+  /** The evidence is building (a sign not yet past its window): look again this soon. */
+  lookAgainInMs?: number;
 }
 
 export interface RestartRecord {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkpointWindowMs, evaluateHealth } from '../../src/policy/health';
 import type { JobObservation, RestartRecord, Verdict } from '../../src/policy/monitor-state';
 import { confirmVerdict, decideRecovery, pruneRestarts } from '../../src/policy/recovery';
+import type { SourceEvidence } from '../../src/policy/source-liveness';
 
 const NOW = 10_000_000;
 const SETTINGS = { fileWindowMs: 300_000 };
@@ -78,7 +79,7 @@ const table: Array<[string, JobObservation, Verdict, RegExp]> = [
     'no file ever, checkpoints failing, running past the window',
     running(
       { output: { committedInWindow: 0, stuckInProgress: 0 }, recordsPerSecond: 0 },
-      { failed: 1, latestFailedAt: NOW - 1_000, latestCompletedAt: NOW - 60_000 },
+      { failed: 2, latestFailedAt: NOW - 1_000, latestCompletedAt: NOW - 60_000, failedSinceCompleted: 2 },
     ),
     'zombie',
     /checkpoints failing/,
@@ -211,8 +212,407 @@ const table: Array<[string, JobObservation, Verdict, RegExp]> = [
   ['no job state seen', { at: NOW }, 'unknown', /job state was not observed/],
 ];
 
+/** A quiet job: checkpoints complete, nothing written for 15 minutes, no records. */
+const QUIET = {
+  output: { newestAgeMs: 900_000, committedInWindow: 0, stuckInProgress: 0 },
+  recordsPerSecond: 0,
+};
+/** This job's recent checkpoints took about a second (p90 1.1 s). */
+const RECENT = [900, 1_000, 1_200, 800, 950, 1_100, 1_000, 900, 1_050, 980];
+
+// The wrong restarts of the seeds' rule, each fixed: [case, observation, verdict, reason pattern]
+const fixes: Array<[string, JobObservation, Verdict, RegExp]> = [
+  [
+    '(a) a quiet job with one tolerable checkpoint failure is idle, not a zombie',
+    running(QUIET, {
+      failed: 1,
+      latestFailedAt: NOW - 10_000,
+      latestCompletedAt: NOW - 25_000,
+      failedSinceCompleted: 1,
+    }),
+    'idle',
+    /source is quiet/,
+  ],
+  [
+    '(a) two failures in a row since the last completion still count as failing',
+    running(QUIET, {
+      failed: 2,
+      latestFailedAt: NOW - 5_000,
+      latestCompletedAt: NOW - 70_000,
+      failedSinceCompleted: 2,
+    }),
+    'zombie',
+    /checkpoints failing \(the seeds' rule\)/,
+  ],
+  [
+    '(b) an output folder that cannot be read is reported, never taken for "no file"',
+    running(
+      {
+        output: {
+          committedInWindow: 0,
+          stuckInProgress: 0,
+          error: 'EACCES: permission denied, scandir /data/out',
+        },
+        recordsPerSecond: 0,
+      },
+      { failed: 2, latestFailedAt: NOW - 5_000, latestCompletedAt: NOW - 100_000, failedSinceCompleted: 2 },
+    ),
+    'degraded',
+    /the output could not be read: EACCES/,
+  ],
+  [
+    '(b) a missing output folder is reported, and a quiet job with it is not idle',
+    running({
+      output: {
+        committedInWindow: 0,
+        stuckInProgress: 0,
+        error: 'the output folder /data/out does not exist',
+      },
+      recordsPerSecond: 0,
+    }),
+    'degraded',
+    /the output could not be read: the output folder \/data\/out does not exist/,
+  ],
+  [
+    "(c) a worker clock 10 minutes ahead of Flink's does not make a healthy job a zombie",
+    running({ at: NOW + 600_000, flinkNow: NOW }),
+    'healthy',
+    /checkpoint 100 completed 10 s ago/,
+  ],
+  [
+    "(c) a worker clock behind Flink's does not hide a stall",
+    running({ at: NOW - 600_000, flinkNow: NOW }, { latestCompletedAt: NOW - 241_000 }),
+    'zombie',
+    /no checkpoint completed for 241 s/,
+  ],
+  [
+    '(d) after Flink restarted the job itself, progress counts from the new RUNNING',
+    running({ runningForMs: 20_000 }, { latestCompletedAt: NOW - 250_000 }),
+    'healthy',
+    /running again for 20 s, no checkpoint since/,
+  ],
+  [
+    '(d) a restarted job that makes no checkpoint within the window is still a zombie',
+    running({ runningForMs: 245_000 }, { latestCompletedAt: NOW - 400_000 }),
+    'zombie',
+    /no checkpoint completed for 245 s/,
+  ],
+];
+
+/**
+ * A stuck checkpoint on the seeds' settings (interval 30 s, timeout 180 s, a look every 60 s
+ * and a second one 5 s after a new verdict). The worst case: the stall begins just after a look,
+ * the next checkpoint is triggered 30 s into it, so the next look (60 s) sees it 30 s in
+ * progress and the confirmation look (65 s) 35 s: confirmed 65 s after the stall, where the
+ * checkpoint window alone waits 240 s and the seeds' rule 330 s.
+ */
+const stuck: Array<[string, JobObservation, Verdict, RegExp]> = [
+  [
+    'the look 60 s into a stall: checkpoint 30 s in progress, usually 1 s, records flat',
+    running(
+      { recordsPerSecond: 0, recordsFlatForMs: 60_000 },
+      {
+        latestCompletedAt: NOW - 58_000,
+        inProgressAgeMs: 30_000,
+        inProgressId: 101,
+        recentDurationsMs: RECENT,
+      },
+    ),
+    'zombie',
+    /checkpoint 101 in progress for 30 s, this job's recent ones take 1\.1 s \(p90\).*records out flat/,
+  ],
+  [
+    'the confirmation look 5 s later',
+    running(
+      { at: NOW + 5_000, recordsPerSecond: 0, recordsFlatForMs: 65_000 },
+      {
+        latestCompletedAt: NOW - 58_000,
+        inProgressAgeMs: 35_000,
+        inProgressId: 101,
+        recentDurationsMs: RECENT,
+      },
+    ),
+    'zombie',
+    /checkpoint 101 in progress for 35 s/,
+  ],
+  [
+    "Flink's sourceIdleTime alone shows the records are flat",
+    running(
+      { recordsPerSecond: 3, sourceIdleMs: 45_000 },
+      {
+        latestCompletedAt: NOW - 58_000,
+        inProgressAgeMs: 30_000,
+        inProgressId: 101,
+        recentDurationsMs: RECENT,
+      },
+    ),
+    'zombie',
+    /in progress for 30 s/,
+  ],
+  [
+    'a slow checkpoint while records flow is no zombie',
+    running(
+      { recordsPerSecond: 50, recordsFlatForMs: 0 },
+      {
+        latestCompletedAt: NOW - 58_000,
+        inProgressAgeMs: 30_000,
+        inProgressId: 101,
+        recentDurationsMs: RECENT,
+      },
+    ),
+    'healthy',
+    /checkpoint 100 completed 58 s ago/,
+  ],
+  [
+    "a checkpoint within 3 × this job's p90 is no zombie (checkpoints here take 20 s)",
+    running(
+      { recordsPerSecond: 0, recordsFlatForMs: 60_000 },
+      {
+        latestCompletedAt: NOW - 58_000,
+        inProgressAgeMs: 50_000,
+        inProgressId: 101,
+        recentDurationsMs: RECENT.map((d) => d * 20),
+      },
+    ),
+    'healthy',
+    /checkpoint 100 completed 58 s ago/,
+  ],
+  [
+    'below the 20 s floor it is not yet a stall, but it is looked at again soon',
+    running(
+      { recordsPerSecond: 0, recordsFlatForMs: 60_000 },
+      {
+        latestCompletedAt: NOW - 58_000,
+        inProgressAgeMs: 15_000,
+        inProgressId: 101,
+        recentDurationsMs: RECENT,
+      },
+    ),
+    'healthy',
+    /checkpoint 100 completed 58 s ago/,
+  ],
+  [
+    'without a few recent checkpoints to compare with, only the checkpoint window counts',
+    running(
+      { recordsPerSecond: 0, recordsFlatForMs: 60_000 },
+      {
+        latestCompletedAt: NOW - 58_000,
+        inProgressAgeMs: 50_000,
+        inProgressId: 101,
+        recentDurationsMs: [900],
+      },
+    ),
+    'healthy',
+    /checkpoint 100 completed 58 s ago/,
+  ],
+];
+
+/** A job reading PostgreSQL through slot flink_cdc: dead signs count after 30 s, changes after 150 s. */
+const SOURCE_SETTINGS = {
+  fileWindowMs: 300_000,
+  source: { deadAfterMs: 30_000, deliveryAllowanceMs: 150_000 },
+};
+/** Silent: Flink's source has emitted nothing for 2 minutes, no file in the window. */
+const SILENT = { ...QUIET, sourceIdleMs: 120_000 };
+const LIVE_SLOT =
+  'slot flink_cdc active (pid 4242), walsender streaming, WAL 0/19E41C8, confirmed 0/19E41C8, 0 B behind';
+function source(evidence: Partial<SourceEvidence> = {}): SourceEvidence {
+  return { type: 'postgres', summary: LIVE_SLOT, nothingPending: true, ...evidence };
+}
+
+// [case, observation, verdict, reason pattern]
+const sourceRows: Array<[string, JobObservation, Verdict, RegExp]> = [
+  [
+    'silent, slot active, reply_time moving, nothing pending: a quiet source',
+    running({ ...SILENT, source: source() }),
+    'idle',
+    /the source is quiet \(slot flink_cdc active/,
+  ],
+  [
+    'silent, slot inactive past the window: a dead source',
+    running({
+      ...SILENT,
+      source: source({
+        nothingPending: false,
+        transportDead: {
+          what: 'replication slot flink_cdc is inactive (no consumer connected)',
+          forMs: 45_000,
+        },
+      }),
+    }),
+    'zombie',
+    /the source is dead: replication slot flink_cdc is inactive \(no consumer connected\) for 45 s \(window 30 s\)/,
+  ],
+  [
+    'silent, slot inactive for less than the window: a warning, looked at again',
+    running({
+      ...SILENT,
+      source: source({
+        nothingPending: false,
+        transportDead: {
+          what: 'replication slot flink_cdc is inactive (no consumer connected)',
+          forMs: 10_000,
+        },
+      }),
+    }),
+    'degraded',
+    /inactive \(no consumer connected\) for 10 s/,
+  ],
+  [
+    'silent, walsender gone past the window',
+    running({
+      ...SILENT,
+      source: source({
+        nothingPending: false,
+        transportDead: { what: 'slot flink_cdc has no walsender in pg_stat_replication', forMs: 31_000 },
+      }),
+    }),
+    'zombie',
+    /no walsender in pg_stat_replication for 31 s/,
+  ],
+  [
+    'silent, reply_time frozen past the window: a half-open connection',
+    running({
+      ...SILENT,
+      source: source({
+        consumerSilent: { what: 'reply_time of walsender 4242 has not moved', forMs: 40_000 },
+      }),
+    }),
+    'zombie',
+    /reply_time of walsender 4242 has not moved for 40 s \(window 30 s\)/,
+  ],
+  [
+    'reply_time unchanged between two looks 5 s apart is normal (status every 10 s)',
+    running({
+      ...SILENT,
+      source: source({
+        consumerSilent: { what: 'reply_time of walsender 4242 has not moved', forMs: 5_000 },
+      }),
+    }),
+    'idle',
+    /source is quiet/,
+  ],
+  [
+    'silent, upstream changes not confirmed past the commit-delay allowance',
+    running({
+      ...SILENT,
+      source: source({
+        nothingPending: false,
+        undelivered: { forMs: 160_000, fromLsn: '0/1953220', confirmedLsn: '0/1953220', lagBytes: 286_720 },
+      }),
+    }),
+    'zombie',
+    /changes to the captured tables since WAL 0\/1953220 not confirmed \(confirmed_flush_lsn 0\/1953220, 280\.0 KiB behind\) for 160 s \(window 150 s\)/,
+  ],
+  [
+    'silent, changes pending within the allowance: not idle, not yet dead',
+    running({
+      ...SILENT,
+      source: source({
+        nothingPending: false,
+        undelivered: { forMs: 60_000, fromLsn: '0/1953220', confirmedLsn: '0/1953220', lagBytes: 4096 },
+      }),
+    }),
+    'healthy',
+    /does not yet show there was nothing to deliver/,
+  ],
+  [
+    'silent and the source cannot be asked: a warning, never a restart on its own',
+    running({
+      ...SILENT,
+      source: source({
+        nothingPending: false,
+        summary: 'the postgres source could not be asked: query timed out after 5000 ms',
+        unreachable: { error: 'query timed out after 5000 ms', forMs: 180_000 },
+      }),
+    }),
+    'degraded',
+    /could not be asked: query timed out after 5000 ms \(for 180 s\) while the job is silent/,
+  ],
+  [
+    'records flowing: a dead-looking slot is not acted on (the snapshot reads without it)',
+    running({
+      sourceIdleMs: 200,
+      source: source({
+        nothingPending: false,
+        transportDead: {
+          what: 'replication slot flink_cdc is inactive (no consumer connected)',
+          forMs: 300_000,
+        },
+      }),
+    }),
+    'healthy',
+    /checkpoint 100 completed 10 s ago/,
+  ],
+  [
+    'silent, the canary arrived: idle',
+    running({
+      ...SILENT,
+      source: source({ nothingPending: false }),
+      canary: { marker: 'canary-1-a', writtenAt: NOW - 60_000, arrivedAt: NOW - 35_000, slaMs: 120_000 },
+    }),
+    'idle',
+    /canary canary-1-a arrived 25 s after it was written/,
+  ],
+  [
+    'silent, the canary missed its SLA: a zombie',
+    running({
+      ...SILENT,
+      source: source(),
+      canary: { marker: 'canary-1-a', writtenAt: NOW - 125_000, slaMs: 120_000 },
+    }),
+    'zombie',
+    /canary canary-1-a not in committed output 125 s after it was written \(SLA 120 s\)/,
+  ],
+  [
+    'silent, the canary still within its SLA: no verdict from it yet',
+    running({
+      ...SILENT,
+      source: source(),
+      canary: { marker: 'canary-1-a', writtenAt: NOW - 60_000, slaMs: 120_000 },
+    }),
+    'idle',
+    /source is quiet/,
+  ],
+];
+
 describe('evaluateHealth', () => {
   it.each(table)('%s', (_what, observation, verdict, reason) => {
+    const evaluation = evaluateHealth(observation, SETTINGS);
+    expect(evaluation.verdict).toBe(verdict);
+    expect(evaluation.reasons.join('; ')).toMatch(reason);
+  });
+
+  it.each(fixes)('%s', (_what, observation, verdict, reason) => {
+    const evaluation = evaluateHealth(observation, SETTINGS);
+    expect(evaluation.verdict).toBe(verdict);
+    expect(evaluation.reasons.join('; ')).toMatch(reason);
+  });
+
+  it.each(sourceRows)('with a source: %s', (_what, observation, verdict, reason) => {
+    const evaluation = evaluateHealth(observation, SOURCE_SETTINGS);
+    expect(evaluation.verdict).toBe(verdict);
+    expect(evaluation.reasons.join('; ')).toMatch(reason);
+  });
+
+  it('a dead sign not yet past its window asks for the next look when it will be', () => {
+    const [, observation] = sourceRows[2] as (typeof sourceRows)[number];
+    expect(evaluateHealth(observation, SOURCE_SETTINGS).lookAgainInMs).toBe(21_000);
+  });
+
+  it('a checkpoint past 3 × p90 but under the floor asks for a look when it would cross it', () => {
+    const [, observation] = stuck[5] as (typeof stuck)[number];
+    expect(evaluateHealth(observation, SETTINGS).lookAgainInMs).toBe(5_000);
+    const younger = running({}, { inProgressAgeMs: 8_000, recentDurationsMs: RECENT });
+    expect(evaluateHealth(younger, SETTINGS).lookAgainInMs).toBe(12_000);
+  });
+
+  it('without a source in the settings, source evidence restarts nothing', () => {
+    const [, observation] = sourceRows[1] as (typeof sourceRows)[number];
+    expect(evaluateHealth(observation, SETTINGS).verdict).not.toBe('zombie');
+  });
+
+  it.each(stuck)('stuck checkpoint: %s', (_what, observation, verdict, reason) => {
     const evaluation = evaluateHealth(observation, SETTINGS);
     expect(evaluation.verdict).toBe(verdict);
     expect(evaluation.reasons.join('; ')).toMatch(reason);
