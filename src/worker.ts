@@ -3,6 +3,8 @@
  * `npm run worker` runs it with the connection from the environment (see temporal/connection.ts);
  * SIGINT or SIGTERM lets running activities finish their attempt, then exits.
  */
+import { realpathSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type ActivityInterceptorsFactory,
@@ -15,9 +17,11 @@ import { dataConverterFromEnv } from './temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from './temporal/connection';
 import { ErrorNameAsFailureType } from './temporal/error-types';
 import { KeepAlive } from './temporal/keep-alive';
-import { installRuntime } from './temporal/runtime';
+import { installTelemetry } from './temporal/runtime';
 
-export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+// index.ts beside the sources, index.js beside the compiled worker (dist/, see scripts/build.ts).
+const ownExtension = extname(fileURLToPath(import.meta.url));
+export const workflowsPath = fileURLToPath(new URL(`./workflows/index${ownExtension}`, import.meta.url));
 
 export interface RunbookWorkerOptions {
   connection: NativeConnection;
@@ -59,7 +63,7 @@ export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
 }
 
 async function main(): Promise<void> {
-  const { metricsAddress } = installRuntime();
+  const { endpoint } = await installTelemetry();
   const settings = temporalSettingsFromEnv();
   const connection = await NativeConnection.connect(connectionOptions(settings));
   const worker = await createWorker({
@@ -69,21 +73,25 @@ async function main(): Promise<void> {
     // Every monitored job holds one watch activity: room for 1,000 jobs and the other runbooks.
     maxConcurrentActivityTaskExecutions: Number(process.env.FLINK_RUNBOOKS_MAX_ACTIVITIES ?? 1_100),
   });
+  endpoint?.follow(worker, connection);
   console.log(
     JSON.stringify({
       level: 'info',
       message: `worker polling ${settings.taskQueue} on ${settings.address} (namespace ${settings.namespace})`,
-      metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off',
+      metrics: endpoint ? `http://${endpoint.address}/metrics` : 'off',
+      health: endpoint ? `http://${endpoint.address}/healthz` : 'off',
     }),
   );
   // The SDK installs SIGINT/SIGTERM handlers that shut the worker down gracefully.
   await worker.run();
+  await endpoint?.close();
   await connection.close();
   // Open sockets (REST keep-alive, ZooKeeper) must not keep a stopped worker alive.
   process.exit(0);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Compared through realpath: a deployment often starts it through a symlink (a `current` release).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   main().catch((error) => {
     console.error(error);
     process.exit(1);

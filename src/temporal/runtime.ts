@@ -1,4 +1,5 @@
 import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+import { freeLoopbackPort, parseListenAddress, startEndpoint, type WorkerEndpoint } from './endpoint';
 
 /**
  * The worker's process-wide telemetry: structured JSON logs (one object a line, with the
@@ -18,6 +19,25 @@ export function installRuntime(env: NodeJS.ProcessEnv = process.env): { metricsA
       : undefined,
   });
   return { metricsAddress };
+}
+
+/**
+ * The worker process's telemetry: the runtime above, and at FLINK_RUNBOOKS_METRICS one HTTP
+ * endpoint serving both /metrics and /healthz (temporal/endpoint.ts). The Core exporter then
+ * listens on a free loopback port behind it. With `off`, neither is served.
+ */
+export async function installTelemetry(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ endpoint?: WorkerEndpoint }> {
+  const setting = env.FLINK_RUNBOOKS_METRICS ?? '127.0.0.1:9464';
+  if (setting === 'off') {
+    installRuntime(env);
+    return {};
+  }
+  const listen = parseListenAddress(setting, 'FLINK_RUNBOOKS_METRICS');
+  const metricsUpstream = `127.0.0.1:${await freeLoopbackPort()}`;
+  installRuntime({ ...env, FLINK_RUNBOOKS_METRICS: metricsUpstream });
+  return { endpoint: await startEndpoint({ listen, metricsUpstream }) };
 }
 
 function jsonLine(entry: LogEntry): void {

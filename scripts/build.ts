@@ -1,0 +1,100 @@
+/**
+ * `npm run build`: compiles src/ to dist/ (tsconfig.build.json) as ES modules that plain `node`
+ * runs. The sources import each other without extensions (`./temporal/codec`, `./activities`),
+ * which Node's ES module loader does not resolve; the emit rewrites every relative specifier to the
+ * file it names (`./temporal/codec.js`, `./activities/index.js`) and fails on one it cannot find.
+ * The workflows are compiled too: the worker hands dist/workflows/index.js to Temporal's bundler.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
+
+export class UnresolvedImportError extends Error {
+  override name = 'UnresolvedImport';
+}
+
+/** The specifier Node needs for `specifier` imported from `fromFile`, a source file. */
+export function runnableSpecifier(specifier: string, fromFile: string): string {
+  if (!specifier.startsWith('./') && !specifier.startsWith('../')) return specifier;
+  if (/\.(js|mjs|cjs|json)$/.test(specifier)) return specifier;
+  const base = resolve(dirname(fromFile), specifier);
+  if (specifier.endsWith('.ts') && existsSync(base)) return specifier.replace(/\.ts$/, '.js');
+  if (existsSync(`${base}.ts`)) return `${specifier}.js`;
+  if (existsSync(resolve(base, 'index.ts'))) return `${specifier.replace(/\/$/, '')}/index.js`;
+  throw new UnresolvedImportError(`${fromFile}: cannot find the module "${specifier}" imports`);
+}
+
+function rewriteSpecifiers(context: ts.TransformationContext) {
+  const { factory } = context;
+  return (sourceFile: ts.SourceFile): ts.SourceFile => {
+    const literal = (node: ts.Expression) =>
+      ts.isStringLiteral(node)
+        ? factory.createStringLiteral(runnableSpecifier(node.text, sourceFile.fileName))
+        : node;
+    const visit = (node: ts.Node): ts.Node => {
+      if (ts.isImportDeclaration(node)) {
+        return factory.updateImportDeclaration(
+          node,
+          node.modifiers,
+          node.importClause,
+          literal(node.moduleSpecifier),
+          node.attributes,
+        );
+      }
+      if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
+        return factory.updateExportDeclaration(
+          node,
+          node.modifiers,
+          node.isTypeOnly,
+          node.exportClause,
+          literal(node.moduleSpecifier),
+          node.attributes,
+        );
+      }
+      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        const [first, ...rest] = node.arguments;
+        if (first)
+          return factory.updateCallExpression(node, node.expression, undefined, [literal(first), ...rest]);
+      }
+      return ts.visitEachChild(node, visit, context);
+    };
+    return ts.visitEachChild(sourceFile, visit, context);
+  };
+}
+
+/**
+ * Compiles the project named by `configPath` into its outDir (or `outDir`, for tests), emptied
+ * first; returns the diagnostics as text, empty when clean.
+ */
+export function build(configPath: string, outDir?: string): string {
+  const host = ts.sys;
+  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, undefined, {
+    ...host,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    },
+  });
+  if (!parsed) throw new Error(`cannot read ${configPath}`);
+  if (outDir) parsed.options.outDir = outDir;
+  if (parsed.options.outDir) rmSync(parsed.options.outDir, { recursive: true, force: true });
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
+  const emitted = program.emit(undefined, undefined, undefined, false, { after: [rewriteSpecifiers] });
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
+  return ts.formatDiagnosticsWithColorAndContext(diagnostics, {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => process.cwd(),
+    getNewLine: () => '\n',
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const started = Date.now();
+  const problems = build(resolve(root, 'tsconfig.build.json'));
+  if (problems) {
+    console.error(problems);
+    process.exit(1);
+  }
+  console.log(`compiled src/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
