@@ -8,8 +8,10 @@ import {
 import { alertTest } from './commands/alert';
 import { clusterStatusCommand } from './commands/cluster';
 import { monitorStart, monitorStatus, monitorStop, pause, restart, resume } from './commands/monitor';
-import { deployCommand, savepointCommand, scheduleCommand, upgradeCommand } from './commands/runbooks';
+import { deployCommand, savepointCommand, upgradeCommand } from './commands/runbooks';
 import { type CliContext, EXIT, makeContext, UsageError } from './context';
+import { runDrill } from './drill';
+import { runSchedules } from './schedules';
 
 /**
  * `npx flink-runbooks <command> [options]`: start, signal and inspect the runbooks.
@@ -142,13 +144,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(overview());
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
-  if (argv[0] === 'schedule') return scheduleCommand('schedules.ts', argv.slice(1));
+  if (argv[0] === 'schedule') return runSchedules(argv.slice(1));
   if (argv[0] === 'drill') {
     if (argv.includes('--help') || argv.includes('-h')) {
       console.log(DRILL_HELP);
       return EXIT.ok;
     }
-    return scheduleCommand('drill.ts', argv.slice(1));
+    return runDrill(argv.slice(1));
   }
   const found = findCommand(argv);
   if (!found) {

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { DeployProgress, DeployResult } from '../../policy/deploy-report';
 import { deploy, takeSavepoint, upgrade } from '../../workflows';
 import { deployWorkflowId, progressQuery } from '../../workflows/deploy';
@@ -100,15 +98,4 @@ export async function savepointCommand(ctx: CliContext): Promise<number> {
     `savepoint of ${result.job} (${result.jobId}) at ${result.location} in ${(result.tookMs / 1000).toFixed(1)} s`,
   );
   return EXIT.ok;
-}
-
-/** `flink-runbooks schedule ...` and `drill ...` are scripts/schedules.ts and scripts/drill.ts with the same arguments. */
-export function scheduleCommand(scriptName: 'schedules.ts' | 'drill.ts', argv: string[]): number {
-  const script = fileURLToPath(new URL(`../../../scripts/${scriptName}`, import.meta.url));
-  try {
-    execFileSync(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: 'inherit' });
-    return EXIT.ok;
-  } catch (error) {
-    return (error as { status?: number }).status ?? EXIT.failed;
-  }
 }
