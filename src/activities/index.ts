@@ -26,6 +26,7 @@ export {
   startContainer,
   stopContainer,
 } from './docker';
+export { measureDiskUsage } from './disk';
 export {
   injectFault,
   observeDrillBaseline,
@@ -50,6 +51,15 @@ export {
   waitForJobState,
   waitForSavepoint,
 } from './flink';
+export {
+  cleanFlinkLogs,
+  knownJobs,
+  listCheckpointFolders,
+  listDrillReports,
+  removeCheckpointFolders,
+  removeDrillReports,
+} from './housekeeping';
+export { monitorStatusOf } from './housekeeping-daily-check';
 export { checkHaSettings, readLeader, waitForLeaderChange } from './leader';
 export { acquireMaintenanceLease, ensureMonitor, releaseMaintenanceLease } from './monitor-link';
 export { checkOutputSequence, observeOutput, waitForNewOutput } from './output';

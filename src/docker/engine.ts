@@ -205,3 +205,15 @@ export async function imageExists(image: string): Promise<boolean> {
 export async function engineVersion(): Promise<string> {
   return (await docker().version()).Version;
 }
+
+/**
+ * Where the engine keeps images, containers and their json-file logs (`docker info`'s
+ * DockerRootDir), when the engine runs on this machine; undefined for a remote engine, whose
+ * folders the worker cannot look at.
+ */
+export async function localDataRoot(): Promise<string | undefined> {
+  const host = process.env.DOCKER_HOST;
+  if (host && !host.startsWith('unix://')) return undefined;
+  const info = (await docker().info()) as { DockerRootDir?: string };
+  return info.DockerRootDir || undefined;
+}
