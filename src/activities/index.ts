@@ -16,6 +16,7 @@ export {
   waitForTaskManagersReady,
   waitForZooKeeperReady,
 } from './deploy';
+export { measureDiskUsage } from './disk';
 export {
   createContainer,
   execInContainer,
@@ -26,7 +27,6 @@ export {
   startContainer,
   stopContainer,
 } from './docker';
-export { measureDiskUsage } from './disk';
 export {
   injectFault,
   observeDrillBaseline,
