@@ -21,6 +21,8 @@ declare module 'oracledb' {
 
   export interface Result {
     rowsAffected?: number;
+    /** A query's rows, each an array of column values (the default outFormat). */
+    rows?: unknown[][];
   }
 
   export interface Connection {
