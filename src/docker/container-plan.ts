@@ -1,3 +1,4 @@
+import { HOUSEKEEPING_DEFAULTS } from '../config/disk-schema';
 import type { ClusterSpec, NamedCluster } from '../config/schema';
 
 /**
@@ -19,6 +20,8 @@ export interface PlannedContainer {
   labels: Record<string, string>;
   /** TCP ports on 127.0.0.1 this container listens on, for the "ports free" precheck. */
   ports: number[];
+  /** Docker's json-file limits for the container's stdout and stderr (see create-options.ts). */
+  logs?: { maxSize: string; maxFiles: number };
 }
 
 export const LABELS = {
@@ -56,6 +59,7 @@ function zookeeperPort(spec: ClusterSpec): number {
 export function planContainers(cluster: NamedCluster): PlannedContainer[] {
   const labels = (role: ContainerRole) => ({ [LABELS.cluster]: cluster.name, [LABELS.role]: role });
   const binds = cluster.volumes.map((v) => `${v.host}:${v.container}`);
+  const logs = { ...(cluster.housekeeping?.dockerLogs ?? HOUSEKEEPING_DEFAULTS.dockerLogs) };
   const shared = { ...haSettings(cluster), ...cluster.flinkConfig };
   const planned: PlannedContainer[] = [];
 
@@ -70,6 +74,7 @@ export function planContainers(cluster: NamedCluster): PlannedContainer[] {
       binds: [],
       labels: labels('zookeeper'),
       ports: [port],
+      logs,
     });
   }
 
@@ -98,6 +103,7 @@ export function planContainers(cluster: NamedCluster): PlannedContainer[] {
       binds,
       labels: labels('jobmanager'),
       ports: [rest, ...(jm.ports ? [jm.ports.rpc, jm.ports.blob, jm.ports.ha] : [])],
+      logs,
     });
   }
 
@@ -118,6 +124,7 @@ export function planContainers(cluster: NamedCluster): PlannedContainer[] {
       binds,
       labels: labels('taskmanager'),
       ports: tm.ports ? [tm.ports.rpc, tm.ports.data] : [],
+      logs,
     });
   }
   return planned;

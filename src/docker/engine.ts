@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import type { PlannedContainer } from './container-plan';
+import { containerCreateOptions } from './create-options';
 
 /** One engine per process: DOCKER_HOST when set, else the default socket (dockerode's rules). */
 let shared: Docker | undefined;
@@ -65,14 +66,7 @@ export async function listContainersByLabel(label: string, value: string): Promi
 /** Creates the container unless one of that name exists; returns whether it created one. */
 export async function createContainer(plan: PlannedContainer): Promise<boolean> {
   if ((await inspectContainer(plan.name)).exists) return false;
-  await docker().createContainer({
-    name: plan.name,
-    Image: plan.image,
-    Cmd: plan.cmd.length > 0 ? plan.cmd : undefined,
-    Env: Object.entries(plan.env).map(([k, v]) => `${k}=${v}`),
-    Labels: plan.labels,
-    HostConfig: { NetworkMode: 'host', Binds: plan.binds, Init: true },
-  });
+  await docker().createContainer(containerCreateOptions(plan));
   return true;
 }
 
