@@ -10,12 +10,15 @@ import {
   timedOut,
 } from '../policy/upgrade-readiness';
 import {
+  acquireMaintenanceLease,
   getJobState,
   observeCheckpoints,
   observeOutput,
   recentExceptions,
+  releaseMaintenanceLease,
   sendAlert,
 } from './maintenance-activities';
+import type { LeaseRequest } from './monitor-api';
 
 /**
  * Steps shared by the upgrade and savepoint runbooks, each small enough to read at a glance.
@@ -150,5 +153,26 @@ export async function tell(
       : undefined;
   } catch (error) {
     return `alert "${alert.title}" not sent: ${failureText(error)}`;
+  }
+}
+
+/**
+ * Runs `body` while this workflow holds the job's maintenance lease: the monitor stands down (no
+ * restart beside it), and an upgrade, drill or deploy holding the job refuses it (`LeaseHeld`).
+ * The lease is released whatever happens; if that fails it expires by itself.
+ */
+export async function underLease<T>(
+  cluster: NamedCluster,
+  job: JobSpec,
+  purpose: LeaseRequest['purpose'],
+  ttlMs: number,
+  body: () => Promise<T>,
+): Promise<T> {
+  const ref = { cluster: cluster.name, job: job.name, holder: workflowInfo().workflowId };
+  await acquireMaintenanceLease({ ...ref, purpose, ttlMs });
+  try {
+    return await body();
+  } finally {
+    await releaseMaintenanceLease(ref).catch(() => undefined);
   }
 }

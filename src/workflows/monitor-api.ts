@@ -19,14 +19,14 @@ export const resumeSignal = defineSignal('resume');
 export const statusQuery = defineQuery<MonitorStatus>('status');
 
 /**
- * A maintenance lease: while another runbook (upgrade, drill, deploy) holds it, the monitor
+ * A maintenance lease: while another runbook (upgrade, drill, deploy, housekeeping) holds it, the monitor
  * does not act on the job. It is granted to one holder at a time, renewed by acquiring again
  * with the same holder, and expires after `ttlMs` if the holder dies without releasing it.
  */
 export interface LeaseRequest {
   /** The holder's workflow id. */
   holder: string;
-  purpose: 'upgrade' | 'drill' | 'deploy' | 'savepoint' | 'manual';
+  purpose: 'upgrade' | 'drill' | 'deploy' | 'savepoint' | 'housekeeping' | 'manual';
   ttlMs: number;
 }
 export interface LeaseGrant {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { JobSpec, NamedCluster } from '../config/schema';
 import { restTarget } from '../flink/target';
 import { jobsSharingSavepointDir, planRetention, retentionRuleIssues } from '../policy/retention';
@@ -7,16 +7,14 @@ import { SA } from '../shared';
 import { resolveCluster } from './activities';
 import { rejectBadInput } from './input';
 import {
-  acquireMaintenanceLease,
   deleteSavepoints,
   listJobs,
   listSavepoints,
-  releaseMaintenanceLease,
   savepointsInUse,
   triggerSavepoint,
   waits,
 } from './maintenance-activities';
-import { failureText, jobOf, newFlinkJobId, tell } from './maintenance-steps';
+import { failureText, jobOf, newFlinkJobId, tell, underLease } from './maintenance-steps';
 import { type SavepointInput, type SavepointResult, savepointInputSchema } from './upgrade-api';
 
 /**
@@ -51,7 +49,8 @@ export async function takeSavepoint(raw: SavepointInput): Promise<SavepointResul
 
   const started = Date.now();
   const triggerId = newFlinkJobId();
-  const location = await underLease(cluster, job, timeoutMs, async () => {
+  // The monitor stands down while the savepoint is taken (a restart would fail it).
+  const location = await underLease(cluster, job, 'savepoint', timeoutMs + 120_000, async () => {
     await triggerSavepoint({ ...flink, jobId, targetDirectory: job.savepointDir, triggerId });
     return (await waits(timeoutMs).waitForSavepoint({ ...flink, jobId, triggerId, timeoutMs })).location;
   }).catch(async (error) => {
@@ -111,17 +110,6 @@ function refuseUnsafeRetention(
     );
   if (issues.length > 0)
     throw ApplicationFailure.nonRetryable(`retention refused: ${issues.join('; ')}`, 'InvalidInput', issues);
-}
-
-/** The monitor stands down while the savepoint is taken (a restart would fail it). */
-async function underLease<T>(cluster: NamedCluster, job: JobSpec, timeoutMs: number, body: () => Promise<T>) {
-  const ref = { cluster: cluster.name, job: job.name, holder: workflowInfo().workflowId };
-  await acquireMaintenanceLease({ ...ref, purpose: 'savepoint', ttlMs: timeoutMs + 120_000 });
-  try {
-    return await body();
-  } finally {
-    await releaseMaintenanceLease(ref).catch(() => undefined); // it expires by itself
-  }
 }
 
 async function warn(cluster: NamedCluster, job: JobSpec, summary: string): Promise<void> {
