@@ -12,6 +12,12 @@
 # which then needs to be able to reach <dir> (its parent directories must be searchable).
 # stop: a fast shutdown of the server in <dir>; a no-op when none runs. <dir> stays; remove it.
 #
+# Optional, for logical replication (CDC) tests, both read from the environment at start:
+#   PG_SETTINGS="wal_level=logical max_wal_senders=10"  each name=value is given to the server
+#     (`postgres -c`) when this call starts it; a server already running keeps its settings.
+#   PG_REPLICATION=1  also lets any role with REPLICATION (the superuser among them) open
+#     replication connections over TCP with its password (pg_recvlogical, a CDC connector).
+#
 # A password of "-" is read from the first line of stdin, keeping it out of the process list.
 # The script passes it on through a file and stdin only, never on a command line. Every wait is
 # bounded: apt-get 10 minutes each, the server's start and stop 60 s.
@@ -99,8 +105,15 @@ start() {
   }
   [ -n "$password" ] || { log "the password must not be empty"; exit 2; }
   [[ "$user" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || { log "user must be a plain lower-case name, got '$user'"; exit 2; }
-  local started
+  local started setting options="-p $port"
   started=$(date +%s%3N)
+  for setting in ${PG_SETTINGS:-}; do
+    [[ "$setting" =~ ^[a-z_]+=[A-Za-z0-9_.-]+$ ]] || {
+      log "PG_SETTINGS entries must be name=value (letters, digits, _ . -), got '$setting'"
+      exit 2
+    }
+    options+=" -c $setting"
+  done
 
   BIN=$(find_bin || true)
   if [ -z "$BIN" ]; then
@@ -162,6 +175,11 @@ EOF
     log "created a cluster in $dir (superuser $user)"
   fi
 
+  if [ "${PG_REPLICATION:-}" = 1 ] && ! grep -q '^host  *replication ' "$dir/pg_hba.conf"; then
+    echo "host  replication all 127.0.0.1/32 scram-sha-256" | run tee -a "$dir/pg_hba.conf" >/dev/null
+    run "$BIN/pg_ctl" -D "$dir" reload >/dev/null 2>&1 || true # takes effect now if it runs
+  fi
+
   local current
   current=$(running_port || true)
   if [ -n "$current" ] && [ "$current" != "$port" ]; then
@@ -169,7 +187,7 @@ EOF
     exit 1
   fi
   if [ -z "$current" ]; then
-    if ! run "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -o "-p $port" -w -t 60 start >/dev/null; then
+    if ! run "$BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -o "$options" -w -t 60 start >/dev/null; then
       log "the server did not start; last lines of $dir/server.log:"
       tail -n 20 "$dir/server.log" >&2 || true
       exit 1
