@@ -1,18 +1,23 @@
-import { type ClusterRef, resolveClusterRef, selectJob } from '../config/load';
+import { type ClusterRef, selectJob } from '../config/load';
 import type { JobManagerSpec, JobSpec, NamedCluster, RestAccess } from '../config/schema';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkRestError } from '../flink/errors';
+import { resolveTrustedCluster } from '../trust/resolve';
 
-/** Loads and validates the cluster a runbook names (from the clusters file, or inline). */
+/**
+ * Loads and validates the cluster a runbook names: from the clusters file, or inline when the
+ * worker's operator allows it and it stays inside the trust boundary (src/trust/). Every runbook
+ * calls this first, so a refused spec has touched nothing.
+ */
 export async function resolveCluster(ref: ClusterRef): Promise<NamedCluster> {
-  return resolveClusterRef(ref);
+  return resolveTrustedCluster(ref);
 }
 
 /** The cluster and the job a runbook acts on; `job` may be left out when the cluster has one job. */
 export async function resolveClusterJob(
   ref: ClusterRef & { job?: string },
 ): Promise<{ cluster: NamedCluster; job: JobSpec }> {
-  const cluster = await resolveClusterRef(ref);
+  const cluster = await resolveTrustedCluster(ref);
   return { cluster, job: selectJob(cluster, ref.job) };
 }
 

@@ -12,10 +12,14 @@ export const CONFIG_ERROR_TYPES = [
   'UnknownCluster',
   'UnknownJob',
   'ClustersFileUnreadable',
+  'InlineSpecRefused',
+  'UntrustedSpec',
 ] as const;
 
 export class InvalidClusterSpecError extends Error {
   override name = 'InvalidClusterSpec';
+  /** No retry fixes a bad spec (src/temporal/error-types.ts makes the failure non-retryable). */
+  readonly nonRetryable = true;
   constructor(
     readonly source: string,
     readonly issues: SpecIssue[],
@@ -28,6 +32,7 @@ export class InvalidClusterSpecError extends Error {
 
 export class UnknownClusterError extends Error {
   override name = 'UnknownCluster';
+  readonly nonRetryable = true;
   constructor(cluster: string, known: string[], source: string) {
     super(`unknown cluster "${cluster}" in ${source}; known clusters: ${known.join(', ') || '(none)'}`);
   }
@@ -35,6 +40,7 @@ export class UnknownClusterError extends Error {
 
 export class UnknownJobError extends Error {
   override name = 'UnknownJob';
+  readonly nonRetryable = true;
   constructor(job: string, cluster: string, known: string[]) {
     super(`unknown job "${job}" in cluster "${cluster}"; known jobs: ${known.join(', ')}`);
   }

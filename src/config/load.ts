@@ -9,6 +9,7 @@ import {
   UnknownClusterError,
   UnknownJobError,
 } from './errors';
+import { interpolationIssues } from './interpolation';
 import {
   type ClusterSpec,
   type ClustersFile,
@@ -77,6 +78,20 @@ function hostPath(baseDir: string, path: string): string {
 
 /** Makes every host path in a spec absolute, relative to `baseDir`. */
 export function resolveHostPaths(spec: ClusterSpec, baseDir: string): ClusterSpec {
+  return resolveSecretFiles(resolvePaths(spec, baseDir), baseDir);
+}
+
+/** `{fromFile: relative}` is read from the clusters file's folder, like every other host path. */
+function resolveSecretFiles<T>(value: T, baseDir: string): T {
+  if (Array.isArray(value)) return value.map((item) => resolveSecretFiles(item, baseDir)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0]?.[0] === 'fromFile' && typeof entries[0][1] === 'string')
+    return { fromFile: hostPath(baseDir, entries[0][1]) } as T;
+  return Object.fromEntries(entries.map(([key, item]) => [key, resolveSecretFiles(item, baseDir)])) as T;
+}
+
+function resolvePaths(spec: ClusterSpec, baseDir: string): ClusterSpec {
   return {
     ...spec,
     volumes: spec.volumes.map((v) => ({ ...v, host: hostPath(baseDir, v.host) })),
@@ -98,20 +113,40 @@ export function resolveHostPaths(spec: ClusterSpec, baseDir: string): ClusterSpe
   };
 }
 
+/** Larger than any real clusters file; a bigger one is a mistake or an attack. */
+const MAX_FILE_BYTES = 1_000_000;
+/** YAML aliases may repeat a node this often; more is the "billion laughs" expansion. */
+const MAX_ALIASES = 100;
+
 export function parseClustersFile(text: string, options: ParseOptions): ClustersFile {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new InvalidClusterSpecError(
-      options.source,
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES)
+    throw new InvalidClusterSpecError(options.source, [
+      { path: '(file)', message: `is larger than ${MAX_FILE_BYTES} bytes` },
+    ]);
+  let document: unknown;
+  try {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
       // Later YAML errors are mostly echoes of the first; one precise message helps more.
-      doc.errors.slice(0, 1).map((e) => ({
-        path: `line ${e.linePos?.[0]?.line ?? '?'}`,
-        message: (e.message.split('\n')[0] ?? e.message).replace(/:$/, ''),
-      })),
-    );
+      const first = doc.errors[0] as (typeof doc.errors)[number];
+      throw new InvalidClusterSpecError(options.source, [
+        {
+          path: `line ${first.linePos?.[0]?.line ?? '?'}`,
+          message: (first.message.split('\n')[0] ?? first.message).replace(/:$/, ''),
+        },
+      ]);
+    }
+    document = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    if (error instanceof InvalidClusterSpecError) throw error;
+    // The yaml library throws on alias expansion past maxAliasCount and on malformed documents.
+    throw new InvalidClusterSpecError(options.source, [
+      { path: '(file)', message: `cannot be read as YAML: ${(error as Error).message}` },
+    ]);
   }
-  const issues: SpecIssue[] = [];
-  const raw = interpolateEnv(doc.toJS(), options.env ?? process.env, issues);
+  const issues: SpecIssue[] = interpolationIssues(document);
+  if (issues.length > 0) throw new InvalidClusterSpecError(options.source, issues);
+  const raw = interpolateEnv(document, options.env ?? process.env, issues);
   if (issues.length > 0) throw new InvalidClusterSpecError(options.source, issues);
   const parsed = clustersFileSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidClusterSpecError(options.source, issuesFromZod(parsed.error));

@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { DISK_DEFAULTS, diskSchema, HOUSEKEEPING_DEFAULTS, housekeepingSchema } from './disk-schema';
-import { parseDuration } from './duration';
+import {
+  BOUNDS,
+  containerPath,
+  duration,
+  flinkConfig,
+  hasControlCharacter,
+  hasDotDot,
+  hostPath,
+  NO_DOT_DOT,
+  plainText,
+  storageUri,
+} from './fields';
+import { clusterChecks, clustersFileChecks } from './spec-checks';
 
 /**
  * The one description of a Flink HA deployment as the seeds run it. Every entry point (clusters
@@ -13,24 +25,12 @@ const name = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"')
   .max(63);
 
-/** A duration such as "60s", "5m", or milliseconds; parsed to milliseconds. */
-const duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value : parseDuration(value);
-  if (ms === undefined || !Number.isFinite(ms)) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 500ms, 30s, 5m, 1h)` });
-    return z.NEVER;
-  }
-  if (ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `must be a positive duration, got ${value}` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
 const port = z.number().int().min(1).max(65_535);
 
 const httpUrl = z
   .string()
+  .refine((url) => !hasControlCharacter(url), 'must not contain control characters')
+  .refine((url) => !hasDotDot(new URL(url, 'http://x').pathname) && !hasDotDot(url), NO_DOT_DOT)
   .url('must be a URL such as http://127.0.0.1:8081')
   .refine((url) => /^https?:\/\//.test(url), 'must be an http:// or https:// URL')
   // user:password@ in a URL would travel into workflow history with it.
@@ -44,7 +44,7 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environ
 
 /** Where a secret lives. A plain string here would put the secret into workflow history. */
 export const secretRefSchema = z.union(
-  [z.strictObject({ fromEnv: envName }), z.strictObject({ fromFile: z.string().min(1) })],
+  [z.strictObject({ fromEnv: envName }), z.strictObject({ fromFile: hostPath() })],
   {
     error: (issue) =>
       typeof issue.input === 'string'
@@ -58,11 +58,6 @@ const quorum = z
   .string()
   .regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be host:port[,host:port...]');
 
-const flinkConfig = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
-
-const containerPath = z.string().regex(/^\//, 'must be an absolute path inside the container');
-const storageUri = z.string().regex(/^[a-z][a-z0-9+.-]*:\/\//, 'must be a URI such as file:///opt/flink/ha');
-
 export const jobManagerSchema = z.strictObject({
   role: z.enum(['primary', 'standby']),
   url: httpUrl,
@@ -73,20 +68,20 @@ export const jobManagerSchema = z.strictObject({
     .optional()
     .describe('ports besides REST, pinned because every container uses host networking'),
   /** Extra Flink settings for this JobManager only. */
-  config: flinkConfig.default({}).describe('extra Flink settings for this JobManager only'),
+  config: flinkConfig().default({}).describe('extra Flink settings for this JobManager only'),
 });
 
 export const taskManagerSchema = z.strictObject({
   container: name,
   ports: z.strictObject({ rpc: port, data: port }).optional(),
-  config: flinkConfig.default({}),
+  config: flinkConfig().default({}),
 });
 
 export const checkpointSettingsSchema = z
   .strictObject({
-    interval: duration.default(30_000),
-    timeout: duration.default(180_000),
-    minPause: duration.default(5_000),
+    interval: duration(BOUNDS.checkpointInterval).default(30_000),
+    timeout: duration(BOUNDS.checkpointTimeout).default(180_000),
+    minPause: duration(BOUNDS.checkpointMinPause).default(5_000),
     maxConcurrent: z.number().int().min(1).default(1),
     tolerableFailures: z.number().int().min(0).default(5),
   })
@@ -97,15 +92,15 @@ export const checkpointSettingsSchema = z
 
 export const outputSchema = z.strictObject({
   /** Directory the sink writes to: a host path, or a path inside `container` when set. */
-  path: z.string().min(1),
+  path: hostPath(),
   container: name.optional(),
-  pattern: z.string().min(1).default('*.csv'),
+  pattern: plainText().min(1).default('*.csv'),
   /** No committed file for longer than this is a stall (the seeds check a 5-minute window). */
-  freshness: duration
+  freshness: duration(BOUNDS.freshness)
     .default(300_000)
     .describe('no committed file for this long is stale (the seeds check 5 minutes)'),
   /** An `.inprogress` file older than this is stuck (never committed by a checkpoint). */
-  inProgressLimit: duration
+  inProgressLimit: duration(BOUNDS.inProgressLimit)
     .default(600_000)
     .describe('an .inprogress file older than this was never committed by a checkpoint'),
   /** The sample job writes a sequence number first in each row; check it for gaps and duplicates. */
@@ -118,11 +113,11 @@ export const outputSchema = z.strictObject({
 });
 
 const sqlProbe = {
-  user: z.string().min(1),
+  user: plainText().min(1),
   password: secretRefSchema,
   /** The change that must show up in the output, e.g. the seeds' UPDATE ... WHERE ROWNUM <= 18. */
   sql: z.string().min(1),
-  timeout: duration.default(120_000),
+  timeout: duration(BOUNDS.probeTimeout).default(120_000),
 };
 
 export const probeSchema = z.discriminatedUnion(
@@ -130,17 +125,17 @@ export const probeSchema = z.discriminatedUnion(
   [
     z.strictObject({
       type: z.literal('postgres'),
-      host: z.string(),
+      host: plainText().min(1),
       port: port.default(5432),
-      database: z.string(),
+      database: plainText().min(1),
       ...sqlProbe,
     }),
-    z.strictObject({ type: z.literal('oracle'), connectString: z.string().min(1), ...sqlProbe }),
+    z.strictObject({ type: z.literal('oracle'), connectString: plainText().min(1), ...sqlProbe }),
     /** The sandbox job copies the content of `<controlDir>/marker` into every row it writes. */
     z.strictObject({
       type: z.literal('marker'),
-      controlDir: z.string().min(1),
-      timeout: duration.default(60_000),
+      controlDir: hostPath(),
+      timeout: duration(BOUNDS.probeTimeout).default(60_000),
     }),
   ],
   { error: 'type must be one of postgres, oracle, marker' },
@@ -149,12 +144,12 @@ export const probeSchema = z.discriminatedUnion(
 export const jobSchema = z.strictObject({
   name,
   /** Path of the job jar on the machine running the worker; uploaded through the REST API. */
-  jar: z.string().min(1).describe("path of the job jar on the worker's machine, uploaded through REST"),
+  jar: hostPath().describe("path of the job jar on the worker's machine, uploaded through REST"),
   entryClass: z.string().regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'must be a Java class name'),
   parallelism: z.number().int().min(1).max(32_768).default(1),
-  args: z.array(z.string()).default([]),
-  savepointDir: storageUri,
-  checkpointDir: storageUri,
+  args: z.array(z.string().max(10_000)).max(1_000).default([]),
+  savepointDir: storageUri(),
+  checkpointDir: storageUri(),
   checkpoints: checkpointSettingsSchema.default({
     interval: 30_000,
     timeout: 180_000,
@@ -173,8 +168,8 @@ export const jobSchema = z.strictObject({
 
 /** The seeds' health monitor: every 60 s, 5-minute file window, at most 3 restarts, 5-minute cooldown. */
 export const monitorSchema = z.strictObject({
-  interval: duration.default(60_000).describe('how often the monitor looks'),
-  fileWindow: duration
+  interval: duration(BOUNDS.monitorInterval).default(60_000).describe('how often the monitor looks'),
+  fileWindow: duration(BOUNDS.fileWindow)
     .default(300_000)
     .describe('no new file in this window while checkpoints fail is a zombie'),
   maxRestarts: z
@@ -183,8 +178,8 @@ export const monitorSchema = z.strictObject({
     .min(0)
     .default(3)
     .describe('restarts allowed within restartWindow before escalating'),
-  restartWindow: duration.default(3_600_000),
-  cooldown: duration.default(300_000).describe('least time between two restarts'),
+  restartWindow: duration(BOUNDS.restartWindow).default(3_600_000),
+  cooldown: duration(BOUNDS.cooldown).default(300_000).describe('least time between two restarts'),
 });
 
 const severity = z.enum(['info', 'warning', 'critical']);
@@ -197,10 +192,10 @@ export const alertChannelSchema = z.discriminatedUnion(
       type: z.literal('email'),
       ...alertCommon,
       smtp: z.strictObject({
-        host: z.string().min(1),
+        host: plainText().min(1),
         port: port.default(587),
         secure: z.boolean().default(false),
-        user: z.string().optional(),
+        user: plainText().optional(),
         password: secretRefSchema.optional(),
       }),
       from: z.email(),
@@ -238,9 +233,7 @@ export const alertChannelSchema = z.discriminatedUnion(
 export const restAccessSchema = z.strictObject({
   tls: z
     .strictObject({
-      caFile: z
-        .string()
-        .min(1)
+      caFile: hostPath()
         .optional()
         .describe(
           "PEM file on the worker's machine (relative: to the clusters file's folder) with the CA or self-signed certificate to check the JobManagers' certificates against; default the system CAs",
@@ -256,7 +249,7 @@ export const restAccessSchema = z.strictObject({
     .describe('for https:// JobManager URLs (every URL must then be https://)'),
   basicAuth: z
     .strictObject({
-      username: z.string().min(1),
+      username: plainText().min(1),
       password: secretRefSchema,
     })
     .optional()
@@ -265,7 +258,7 @@ export const restAccessSchema = z.strictObject({
     ),
 });
 
-export const volumeSchema = z.strictObject({ host: z.string().min(1), container: containerPath });
+export const volumeSchema = z.strictObject({ host: hostPath(), container: containerPath() });
 
 export const clusterSpecSchema = z
   .strictObject({
@@ -274,15 +267,22 @@ export const clusterSpecSchema = z
       .regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 1.20 or 1.20.3')
       .default('1.20'),
     images: z
-      .strictObject({ flink: z.string().min(1), zookeeper: z.string().min(1) })
+      .strictObject({ flink: plainText().min(1), zookeeper: plainText().min(1) })
       .default({ flink: 'flink-runbooks/flink:1.20.3', zookeeper: 'flink-runbooks/zookeeper:3.8' }),
     zookeeper: z.strictObject({
       quorum,
-      root: z.string().regex(/^\//, 'must start with /').default('/flink'),
-      clusterId: z.string().regex(/^\/?[\w.-]+$/, 'must be a name such as /realtime-pipeline'),
+      root: z
+        .string()
+        .regex(/^\/[\w./-]*$/, 'must start with / and hold only letters, digits, ".", "_", "-" and "/"')
+        .refine((root) => !hasDotDot(root), NO_DOT_DOT)
+        .default('/flink'),
+      clusterId: z
+        .string()
+        .regex(/^\/?[\w.-]+$/, 'must be a name such as /realtime-pipeline')
+        .refine((id) => !hasDotDot(id), NO_DOT_DOT),
       container: name.optional(),
     }),
-    ha: z.strictObject({ storageDir: storageUri }),
+    ha: z.strictObject({ storageDir: storageUri() }),
     jobManagers: z.array(jobManagerSchema).min(2, 'an HA cluster needs a primary and a standby JobManager'),
     rest: restAccessSchema
       .optional()
@@ -292,7 +292,7 @@ export const clusterSpecSchema = z
       containers: z.array(taskManagerSchema).min(1, 'needs at least one TaskManager'),
     }),
     /** Flink settings shared by every JobManager and TaskManager. */
-    flinkConfig: flinkConfig
+    flinkConfig: flinkConfig()
       .default({})
       .describe('Flink settings shared by every JobManager and TaskManager'),
     /** Host directories mounted into every Flink container (HA storage, checkpoints, output). */
@@ -310,7 +310,7 @@ export const clusterSpecSchema = z
     }),
     alerts: z.array(alertChannelSchema).default([]),
     storage: z
-      .strictObject({ minFreeGb: z.number().min(0).default(100), paths: z.array(z.string()).default([]) })
+      .strictObject({ minFreeGb: z.number().min(0).default(100), paths: z.array(hostPath()).default([]) })
       .default({ minFreeGb: 100, paths: [] }),
     disk: diskSchema
       .default(DISK_DEFAULTS)
@@ -338,13 +338,6 @@ export const clusterSpecSchema = z
           });
       });
     }
-    flagDuplicates(
-      ctx,
-      spec.jobManagers.map((jm) => jm.url),
-      ['jobManagers'],
-      'url',
-      'JobManager URL',
-    );
     const containers = [
       ...spec.jobManagers.map((jm) => jm.container),
       ...spec.taskManagers.containers.map((tm) => tm.container),
@@ -368,6 +361,7 @@ export const clusterSpecSchema = z
       'name',
       'job name',
     );
+    clusterChecks(spec, ctx);
   });
 
 function flagDuplicates(ctx: z.RefinementCtx, values: string[], path: string[], field: string, what: string) {
@@ -393,7 +387,8 @@ export const clustersFileSchema = z.strictObject({
           ? `cluster name "${String(issue.input)}" must be lower-case letters, digits, ".", "_" or "-"`
           : undefined,
     })
-    .refine((clusters) => Object.keys(clusters).length > 0, 'the file defines no cluster'),
+    .refine((clusters) => Object.keys(clusters).length > 0, 'the file defines no cluster')
+    .superRefine(clustersFileChecks),
 });
 
 export type ClusterSpec = z.output<typeof clusterSpecSchema>;

@@ -21,7 +21,12 @@ export class ErrorNameAsFailureType implements ActivityInboundCallsInterceptor {
       )
         throw error;
       if (error.name === 'Error') throw error;
-      const failure = ApplicationFailure.create({ type: error.name, message: error.message });
+      const failure = ApplicationFailure.create({
+        type: error.name,
+        message: error.message,
+        // Errors that say so (a bad spec, a refused inline spec) are final whatever the retry policy.
+        nonRetryable: (error as { nonRetryable?: unknown }).nonRetryable === true,
+      });
       failure.stack = error.stack;
       throw failure;
     }

@@ -20,3 +20,13 @@ export const unreachableCluster = {
     },
   ],
 };
+
+/**
+ * What a worker's operator sets to let workflows bring `unreachableCluster` inline: inline specs
+ * on, and its host paths (under /tmp) allowed. Tests running the worker in-process apply it to
+ * process.env; the worker reads it when it resolves each spec.
+ */
+export const inlineSpecsAllowed = {
+  FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true',
+  FLINK_RUNBOOKS_INLINE_PATHS: '/tmp',
+};

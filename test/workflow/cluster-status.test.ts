@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterStatus } from '../../src/workflows';
-import { unreachableCluster } from '../helpers/specs';
+import { inlineSpecsAllowed, unreachableCluster } from '../helpers/specs';
 import { withWorker } from '../helpers/temporal';
 
 // The activities run in this process: point them at the seeds' example clusters file.
@@ -11,6 +11,7 @@ beforeAll(() => {
   process.env.FLINK_RUNBOOKS_CLUSTERS = fileURLToPath(
     new URL('../../examples/clusters.yaml', import.meta.url),
   );
+  Object.assign(process.env, inlineSpecsAllowed);
 });
 
 const inlineCluster = unreachableCluster;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { pollUntil } from '../../src/util/poll';
 import { monitorJob } from '../../src/workflows';
@@ -10,10 +10,15 @@ import {
   statusQuery,
   watchJobSignal,
 } from '../../src/workflows/monitor-api';
-import { unreachableCluster } from '../helpers/specs';
+import { inlineSpecsAllowed, unreachableCluster } from '../helpers/specs';
 import { withWorker } from '../helpers/temporal';
 
 const nowhere = { ...unreachableCluster, monitor: { interval: '1s' } };
+
+// The worker runs in this process: its operator allows the inline spec.
+beforeAll(() => {
+  Object.assign(process.env, inlineSpecsAllowed);
+});
 
 describe('the monitor against malformed signals and a cluster that is down', () => {
   it('keeps supervising, refuses malformed signals with the reason, and changes nothing', async () => {
