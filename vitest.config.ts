@@ -43,6 +43,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/setup/temporal-server.ts', 'test/setup/sandbox.ts'],
+          // The e2e tests hand the runbooks variants of their sandbox as inline specs; their workers'
+          // operator allows that (and each spec stays within its clusters file's paths and hosts).
+          env: { FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
           poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 3 },
           testTimeout: 600_000,
