@@ -38,6 +38,11 @@ export interface RunbookWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** Run inside the standard ones; tests add fault injection here. */
   moreActivityInterceptors?: ActivityInterceptorsFactory[];
+  /**
+   * Activities made with other adapters, replacing the standard ones of the same name: tests hand
+   * in a named fake where the real thing cannot run (Docker inside a workflow test).
+   */
+  activityOverrides?: Partial<typeof activities>;
 }
 
 /** Outermost first: the keep-alive covers the whole attempt, error names are mapped inside it. */
@@ -51,7 +56,7 @@ export function createWorker(options: RunbookWorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
-    activities,
+    activities: { ...activities, ...options.activityOverrides },
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     interceptors: { activity: [...activityInterceptors, ...(options.moreActivityInterceptors ?? [])] },
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
