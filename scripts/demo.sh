@@ -29,36 +29,37 @@ fi
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 if ! answers 7233; then
+  # The first run on a machine builds the Temporal CLI (minutes): in the foreground, with progress,
+  # before the server starts, so the wait below is only for the server itself.
+  echo "making sure of the Temporal CLI"
+  bash scripts/ensure-temporal.sh >/dev/null
   echo "starting the Temporal dev server (log: $run/temporal.log)"
   setsid tsx scripts/temporal.ts >"$run/temporal.log" 2>&1 < /dev/null &
   echo $! >"$run/temporal.pid"
-  for _ in $(seq 1 120); do answers 7233 && break; sleep 1; done
-  answers 7233 || { echo "Temporal did not start; see $run/temporal.log" >&2; exit 1; }
+  for _ in $(seq 1 60); do answers 7233 && break; sleep 1; done
+  answers 7233 || { echo "Temporal did not start within 60 s; see $run/temporal.log" >&2; exit 1; }
 fi
 
 echo "preparing the Docker engine, the Flink images and the sample job (cached after the first run)"
 tsx scripts/sandbox.ts prepare
 
 stop_group worker
-echo "starting the worker (log: $run/worker.log; metrics on http://127.0.0.1:9464/metrics)"
+echo "starting the worker (log: $run/worker.log; http://127.0.0.1:9464/metrics and /healthz)"
 setsid node --import tsx src/worker.ts >"$run/worker.log" 2>&1 < /dev/null &
 echo $! >"$run/worker.pid"
+# Ready: polling Temporal's task queue (the worker bundles the workflows first, a few seconds).
+node -e '
+  const until = Date.now() + 120_000;
+  const ready = () => fetch("http://127.0.0.1:9464/healthz").then((r) => r.ok, () => false);
+  (async () => {
+    while (!(await ready())) {
+      if (Date.now() > until) { console.error("the worker is not ready after 120 s; see '"$run"'/worker.log"); process.exit(1); }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();'
 
 echo "running the deploy runbook: ZooKeeper, two JobManagers, two TaskManagers, the sample job"
 node bin/flink-runbooks.js deploy --cluster realtime-pipeline
 node bin/flink-runbooks.js monitor status --cluster realtime-pipeline || true
 
-cat <<MSG
-
-Temporal Web UI: http://127.0.0.1:8233   (the monitor: workflow id monitor:realtime-pipeline:sample-pipeline)
-Flink Web UI:    http://127.0.0.1:8081   (primary)   http://127.0.0.1:8082   (standby)
-
-Try next:
-  npx flink-runbooks monitor status --cluster realtime-pipeline     what the monitor sees
-  echo stall > .data/sandbox/control/fault                         make the job a zombie; watch it get restarted
-  echo none > .data/sandbox/control/fault
-  npx flink-runbooks restart --cluster realtime-pipeline --reason "try it"
-  npx flink-runbooks upgrade --cluster realtime-pipeline --jar $PWD/.data/jars/sample-pipeline-2.jar
-  npx flink-runbooks deploy --cluster realtime-pipeline            again: nothing to change
-  npm run demo -- down                                             stop everything and remove the sandbox
-MSG
+tsx scripts/demo-hints.ts

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the path of a Temporal CLI: the one on PATH, else a cached build, else builds one from
 # the Go module proxy. v1.5.1 is the last CLI tag that `go install` accepts (later ones carry
-# replace directives in go.mod). The build is pure Go and embeds the Web UI.
+# replace directives in go.mod). The build is pure Go and embeds the Web UI. While it builds, a
+# line every 15 s on stderr says it is still going (the first build takes minutes).
 set -euo pipefail
 version="${TEMPORAL_CLI_VERSION:-v1.5.1}"
 cache_bin="${FLINK_RUNBOOKS_CACHE:-$HOME/.cache/flink-runbooks}/bin"
@@ -13,8 +14,17 @@ if [ -x "$cache_bin/temporal" ] && [ "$(cat "$cache_bin/temporal.version" 2>/dev
   echo "$cache_bin/temporal"; exit 0
 fi
 command -v go >/dev/null 2>&1 || { echo "no temporal on PATH and no Go toolchain to build it" >&2; exit 1; }
-echo "building the Temporal CLI $version with Go (a few minutes, once per machine)" >&2
+echo "building the Temporal CLI $version with Go into $cache_bin (a few minutes, once per machine)" >&2
 mkdir -p "$cache_bin"
-GOBIN="$cache_bin" CGO_ENABLED=0 go install "github.com/temporalio/cli/cmd/temporal@$version" >&2
+started=$(date +%s)
+GOBIN="$cache_bin" CGO_ENABLED=0 go install "github.com/temporalio/cli/cmd/temporal@$version" >&2 &
+build=$!
+trap 'kill "$build" 2>/dev/null || true' EXIT # an interrupted script leaves no build behind
+while kill -0 "$build" 2>/dev/null; do
+  for _ in $(seq 1 15); do kill -0 "$build" 2>/dev/null && sleep 1; done
+  kill -0 "$build" 2>/dev/null && echo "  still building the Temporal CLI ($(( $(date +%s) - started )) s so far)" >&2
+done
+wait "$build" || { echo "building the Temporal CLI failed after $(( $(date +%s) - started )) s" >&2; exit 1; }
+echo "built the Temporal CLI in $(( $(date +%s) - started )) s" >&2
 echo "$version" >"$cache_bin/temporal.version"
 echo "$cache_bin/temporal"

@@ -5,6 +5,7 @@ import {
   UnknownClusterError,
   UnknownJobError,
 } from '../config/errors';
+import { takeClustersFlag, useClustersFile } from './clusters-file';
 import { alertTest } from './commands/alert';
 import { clusterStatusCommand } from './commands/cluster';
 import { monitorStart, monitorStatus, monitorStop, pause, restart, resume } from './commands/monitor';
@@ -88,7 +89,12 @@ const COMMON = {
   cluster: {
     type: 'string' as const,
     short: 'c',
-    description: 'cluster name in the clusters file (FLINK_RUNBOOKS_CLUSTERS)',
+    description: 'cluster name in the clusters file',
+  },
+  clusters: {
+    type: 'string' as const,
+    description:
+      "the clusters file (else FLINK_RUNBOOKS_CLUSTERS, ./clusters.yaml, the sandbox's in a checkout)",
   },
   job: { type: 'string' as const, short: 'j', description: 'job name, when the cluster runs several' },
   json: { type: 'boolean' as const, description: 'print JSON for scripts' },
@@ -113,7 +119,9 @@ function overview(): string {
     '  drill ...       a failover drill: --cluster C --kind stop-leader|kill-leader|kill-taskmanager|stop-zookeeper',
     '',
     'Run `flink-runbooks <command> --help` for its options. Temporal is reached through',
-    'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE (see the README).',
+    'TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE (see the README). The clusters',
+    'file: --clusters PATH, else FLINK_RUNBOOKS_CLUSTERS, else ./clusters.yaml, else (in a checkout',
+    "of this repository) the sandbox's sandbox/clusters.yaml.",
     'Exit codes: 0 done, 1 the runbook failed, 2 bad usage or input, 3 Temporal unreachable.',
   ].join('\n');
 }
@@ -139,7 +147,16 @@ function findCommand(argv: string[]): { name: string; command: Command; rest: st
   return undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(commandLine: string[]): Promise<number> {
+  let argv: string[];
+  try {
+    const { flag, rest } = takeClustersFlag(commandLine);
+    argv = rest;
+    useClustersFile(flag, rest.includes('--json') || rest.includes('--help') || rest.includes('-h'));
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return EXIT.usage;
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     console.log(overview());
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
