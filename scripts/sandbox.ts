@@ -1,15 +1,26 @@
 /**
  * `npm run sandbox -- prepare|up|down|status|logs [container]`
- * prepare: the Docker engine, the images and the sample job's jars (what `up` and deploy need).
- * up: prepare, then ZooKeeper -> JobManagers -> TaskManagers, each waited on.
- * status: the REST leader read from ZooKeeper, containers, JobManagers, TaskManagers, jobs.
- * down: removes the containers and the sandbox's data directories.
+ * prepare: the Docker engine, the images and the jobs' jars (what `up` and deploy need).
+ * up: prepare, then the CDC source database (PostgreSQL and its fault proxy), then ZooKeeper ->
+ *     JobManagers -> TaskManagers of the cluster (SANDBOX_CLUSTER, default realtime-pipeline;
+ *     cdc-pipeline for the CDC job's), each waited on.
+ * status: the database and its replication slot, the REST leader read from ZooKeeper,
+ *     containers, JobManagers, TaskManagers, jobs.
+ * down: removes every cluster of the sandbox file, the database, and the sandbox's data.
  */
 import { probeJobManagers } from '../src/activities/cluster';
 import { containerLogs } from '../src/docker/engine';
 import { FlinkRestClient } from '../src/flink/client';
 import { readLeaders } from '../src/zookeeper/leader';
-import { loadSandbox, prepareSandbox, sandboxContainers, sandboxDown, sandboxUp } from './lib/sandbox';
+import { databaseDown, databaseStatus, databaseUp } from './lib/cdc-database';
+import {
+  loadSandbox,
+  loadSandboxClusters,
+  prepareSandbox,
+  sandboxContainers,
+  sandboxDown,
+  sandboxUp,
+} from './lib/sandbox';
 
 const [command = 'status', ...rest] = process.argv.slice(2);
 const cluster = await loadSandbox();
@@ -25,13 +36,16 @@ switch (command) {
     console.log(
       `prepared engine, images and jars in ${(prepared / 1000).toFixed(1)} s; starting ${cluster.name}`,
     );
+    await databaseUp();
     const timings = await sandboxUp(cluster);
     console.log(`sandbox up in ${((timings.total ?? 0) / 1000).toFixed(1)} s (after preparation)`);
     await printStatus();
     break;
   }
   case 'down': {
-    const removed = await sandboxDown(cluster);
+    const removed: string[] = [];
+    for (const each of await loadSandboxClusters()) removed.push(...(await sandboxDown(each)));
+    databaseDown();
     console.log(
       removed.length > 0 ? `removed ${removed.join(', ')} and the sandbox data` : 'nothing to remove',
     );
@@ -55,6 +69,18 @@ switch (command) {
 }
 
 async function printStatus(): Promise<void> {
+  const db = await databaseStatus();
+  console.log(
+    `database finance: ${db.server}${db.walLevel ? `, wal_level ${db.walLevel}` : ''}; proxy ${db.proxy}`,
+  );
+  if (db.slot)
+    console.log(
+      `  slot flink_cdc: ${db.slot.active ? `active (pid ${db.slot.activePid})` : 'inactive'}, confirmed_flush_lsn ${db.slot.confirmedFlushLsn ?? '-'}, lag ${db.slot.lagBytes ?? '-'} bytes`,
+    );
+  for (const sender of db.replication)
+    console.log(
+      `  walsender pid ${sender.pid} ${sender.state}: sent ${sender.sentLsn}, flushed ${sender.flushLsn}, reply_time ${sender.replyTime ?? '-'}`,
+    );
   const containers = await sandboxContainers(cluster);
   console.log(`cluster ${cluster.name}`);
   for (const c of containers)

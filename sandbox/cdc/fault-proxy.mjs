@@ -10,8 +10,9 @@
 //   GET  /state       {mode, open, held, accepted}
 // Plain Node, no dependencies: `node fault-proxy.mjs --listen 5434 --upstream 5433 --control 5435`.
 // Everything listens on 127.0.0.1 only.
-import { createServer, connect } from 'node:net';
+
 import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer } from 'node:net';
 
 const args = Object.fromEntries(
   process.argv

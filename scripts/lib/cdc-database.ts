@@ -81,6 +81,9 @@ export async function adminClient(database: string = CDC_DB.database): Promise<p
     connectionTimeoutMillis: 5000,
     query_timeout: 10_000,
   });
+  // A server stopped or a session ended under it: the pending query fails, the client must not
+  // take the process down with an unhandled 'error' event.
+  client.on('error', () => undefined);
   await client.connect();
   return client;
 }
@@ -131,17 +134,18 @@ export async function databaseUp(log: (line: string) => void = console.log): Pro
     const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [CDC_DB.database]);
     if (!db.rowCount) await client.query(`CREATE DATABASE ${CDC_DB.database}`);
   }, 'postgres');
-  await withAdmin((client) =>
-    client.query(readFileSync(join(repoRoot, 'sandbox/cdc/schema.sql'), 'utf8')),
-  );
+  await withAdmin((client) => client.query(readFileSync(join(repoRoot, 'sandbox/cdc/schema.sql'), 'utf8')));
   startProxy();
-  log(`  postgres: ${((Date.now() - t0) / 1000).toFixed(1)} s (127.0.0.1:${CDC_DB.port}, proxy :${CDC_DB.proxyPort})`);
+  log(
+    `  postgres: ${((Date.now() - t0) / 1000).toFixed(1)} s (127.0.0.1:${CDC_DB.port}, proxy :${CDC_DB.proxyPort})`,
+  );
 }
 
 function sameSetting(row: { setting: string; unit: string | null }, wanted: string): boolean {
   if (row.setting === wanted) return true;
   // shared_buffers reads back in 8 kB pages: 32MB = 4096.
-  if (row.unit === '8kB' && wanted.endsWith('MB')) return Number(row.setting) * 8 === Number.parseInt(wanted) * 1024;
+  if (row.unit === '8kB' && wanted.endsWith('MB'))
+    return Number(row.setting) * 8 === Number.parseInt(wanted) * 1024;
   return false;
 }
 
@@ -195,13 +199,20 @@ export function databaseDown(): void {
   stopProxy();
   if (existsSync(CDC_DB.dir)) ensurePostgres('stop');
   rmSync(CDC_DB.dir, { recursive: true, force: true });
-  rmSync(CDC_DB.secrets, { recursive: true, force: true });
+  // The files, not the folders: a running container's bind mount holds the folder it was given.
+  rmSync(adminPasswordFile(), { force: true });
+  rmSync(cdcPasswordFile(), { force: true });
 }
 
 export interface DatabaseStatus {
   server: string;
   walLevel?: string;
-  slot?: { active: boolean; activePid: number | null; confirmedFlushLsn: string | null; lagBytes: number | null };
+  slot?: {
+    active: boolean;
+    activePid: number | null;
+    confirmedFlushLsn: string | null;
+    lagBytes: number | null;
+  };
   replication: { pid: number; state: string; sentLsn: string; flushLsn: string; replyTime: string | null }[];
   proxy: string;
 }

@@ -36,13 +36,23 @@ function run(script: string, args: string[] = []): void {
   execFileSync('bash', [`${repoRoot}/${script}`, ...args], { stdio: 'inherit' });
 }
 
-/** Docker engine, images and the sample job's jars: each step is a no-op when already done. */
+/** Docker engine, images and the jobs' jars: each step is a no-op when already done. */
 export function prepareSandbox(): void {
   run('scripts/ensure-docker.sh');
   run('sandbox/images/build.sh');
-  run('sandbox/job/build.sh', [
-    process.env.FLINK_RUNBOOKS_DATA ? `${process.env.FLINK_RUNBOOKS_DATA}/jars` : `${repoRoot}/.data/jars`,
-  ]);
+  const jars = process.env.FLINK_RUNBOOKS_DATA
+    ? `${process.env.FLINK_RUNBOOKS_DATA}/jars`
+    : `${repoRoot}/.data/jars`;
+  run('sandbox/job/build.sh', [jars]);
+  run('sandbox/cdc-job/build.sh', [jars]);
+}
+
+/** Every cluster of the sandbox's clusters file: the sample one and the CDC one. */
+export async function loadSandboxClusters(
+  file = process.env.FLINK_RUNBOOKS_CLUSTERS ?? SANDBOX_FILE,
+): Promise<NamedCluster[]> {
+  const { clusters } = await loadClustersFile(file);
+  return Object.entries(clusters).map(([name, spec]) => ({ name, ...spec }));
 }
 
 export interface UpTimings {

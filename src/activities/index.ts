@@ -73,4 +73,5 @@ export {
   planJob,
   savepointsInUse,
 } from './savepoints';
+export { checkSourceReadiness } from './source-readiness';
 export { findJobId, watchJob } from './watch';

@@ -433,7 +433,9 @@ export type PrecheckCheck =
   | 'containers'
   | 'jar'
   | 'job'
-  | 'ha';
+  | 'ha'
+  /** The job's CDC source database (src/policy/source-readiness.ts). */
+  | 'source';
 
 export interface PrecheckProblem {
   check: PrecheckCheck;

@@ -30,6 +30,7 @@ export const {
   getJobState,
   observeCheckpoints,
   jobFailureCause,
+  checkSourceReadiness,
 } = runbookActivities({
   startToCloseTimeout: '2m',
   retry: {

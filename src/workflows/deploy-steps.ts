@@ -25,6 +25,7 @@ import {
   checkDockerEngine,
   checkHaSettings,
   checkPortsFree,
+  checkSourceReadiness,
   createContainer,
   ensureMonitor,
   getJobState,
@@ -151,6 +152,11 @@ export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
 
   const plan = planDeploy(desired, observed);
   const problems = precheckProblems(desired, observed, plan);
+  if (job.source) {
+    run.doing('asking the source database whether the job can read it');
+    const source = await checkSourceReadiness({ source: job.source, jobLive: current !== undefined });
+    problems.push(...source.problems.map((message) => ({ check: 'source' as const, message })));
+  }
   Object.assign(run, { desired, observed, plan, problems });
   run.progress.plan = plan;
   if (plan.job.action === 'keep' && plan.job.current) run.jobId = plan.job.current.jobId;
