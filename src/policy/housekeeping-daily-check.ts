@@ -45,6 +45,7 @@ export interface DailyCheckInput {
 }
 
 export interface CheckItem {
+  key: 'containers' | 'overview' | 'jobs' | 'disk' | 'monitor' | 'savepoint' | 'drill';
   /** The seeds' words for it. */
   item: string;
   level: CheckLevel;
@@ -78,12 +79,17 @@ const ago = (now: number, at: number) => `${aboutDuration(Math.max(0, now - at))
 function containersItem(c: DailyCheckInput['containers']): CheckItem {
   const item = '容器 (docker ps)';
   if (!c.seen)
-    return { item, level: 'unknown', detail: `Docker could not be asked: ${c.error ?? 'no answer'}` };
+    return {
+      key: 'containers',
+      item,
+      level: 'unknown',
+      detail: `Docker could not be asked: ${c.error ?? 'no answer'}`,
+    };
   const running = new Set(c.seen.filter((s) => s.running).map((s) => s.name));
   const down = c.expected.filter((name) => !running.has(name));
   return down.length === 0
-    ? { item, level: 'ok', detail: `all ${c.expected.length} containers running` }
-    : { item, level: 'warning', detail: `not running: ${down.join(', ')}` };
+    ? { key: 'containers', item, level: 'ok', detail: `all ${c.expected.length} containers running` }
+    : { key: 'containers', item, level: 'warning', detail: `not running: ${down.join(', ')}` };
 }
 
 function overviewItem(input: DailyCheckInput): CheckItem {
@@ -91,6 +97,7 @@ function overviewItem(input: DailyCheckInput): CheckItem {
   const up = input.jobManagers.filter((jm) => jm.state === 'up');
   if (up.length === 0)
     return {
+      key: 'overview',
       item,
       level: 'critical',
       detail: `no JobManager answers (${input.jobManagers.map((jm) => `${jm.url} ${jm.state}`).join(', ')})`,
@@ -105,6 +112,7 @@ function overviewItem(input: DailyCheckInput): CheckItem {
   ];
   const summary = `${up.length}/${input.jobManagers.length} JobManagers answer (Flink ${up[0]?.flinkVersion ?? '?'}), ${registered}/${input.taskManagersExpected} TaskManagers`;
   return {
+    key: 'overview',
     item,
     level: problems.length > 0 ? 'warning' : 'ok',
     detail: problems.length > 0 ? problems.join('; ') : summary,
@@ -115,6 +123,7 @@ function jobsItem(j: DailyCheckInput['jobs']): CheckItem {
   const item = '作业 (curl /jobs/overview)';
   if (!j.known)
     return {
+      key: 'jobs',
       item,
       level: 'unknown',
       detail: `the JobManagers could not be asked: ${j.error ?? 'no answer'}`,
@@ -134,19 +143,29 @@ function jobsItem(j: DailyCheckInput['jobs']): CheckItem {
           : `${name} not running`,
     };
   });
-  return { item, level: worst(lines.map((l) => l.level)), detail: lines.map((l) => l.text).join('; ') };
+  return {
+    key: 'jobs',
+    item,
+    level: worst(lines.map((l) => l.level)),
+    detail: lines.map((l) => l.text).join('; '),
+  };
 }
 
 function diskItem(d: DiskVerdict): CheckItem {
   const item = '磁盘 (df -h)';
   if (d.folders.length > 0 && d.folders.every((f) => f.error !== undefined))
-    return { item, level: 'unknown', detail: `no folder could be looked at: ${d.unreadable.join('; ')}` };
+    return {
+      key: 'disk',
+      item,
+      level: 'unknown',
+      detail: `no folder could be looked at: ${d.unreadable.join('; ')}`,
+    };
   const detail =
     d.reasons.length > 0
       ? d.reasons.join('; ')
       : `every watched folder below its thresholds (fullest ${Math.max(...d.folders.map((f) => Math.max(f.bytesPercent ?? 0, f.inodesPercent ?? 0)))} %)`;
   const unreadable = d.unreadable.length > 0 ? `; not readable: ${d.unreadable.join('; ')}` : '';
-  return { item, level: d.level, detail: `${detail}${unreadable}` };
+  return { key: 'disk', item, level: d.level, detail: `${detail}${unreadable}` };
 }
 
 function monitorItem(input: DailyCheckInput): CheckItem {
@@ -164,7 +183,12 @@ function monitorItem(input: DailyCheckInput): CheckItem {
       return { level: 'warning', text: `${text}${s.reasons.length > 0 ? ` (${s.reasons.join('; ')})` : ''}` };
     return { level: 'ok', text };
   });
-  return { item, level: worst(lines.map((l) => l.level)), detail: lines.map((l) => l.text).join('; ') };
+  return {
+    key: 'monitor',
+    item,
+    level: worst(lines.map((l) => l.level)),
+    detail: lines.map((l) => l.text).join('; '),
+  };
 }
 
 function savepointItem(input: DailyCheckInput): CheckItem {
@@ -178,16 +202,26 @@ function savepointItem(input: DailyCheckInput): CheckItem {
       ? { level: 'warning', text: `${text} (the monthly one is overdue)` }
       : { level: 'ok', text };
   });
-  return { item, level: worst(lines.map((l) => l.level)), detail: lines.map((l) => l.text).join('; ') };
+  return {
+    key: 'savepoint',
+    item,
+    level: worst(lines.map((l) => l.level)),
+    detail: lines.map((l) => l.text).join('; '),
+  };
 }
 
 function drillItem(input: DailyCheckInput): CheckItem {
   const item = '最近演练 (故障转移测试)';
   const d = input.drill;
-  if (!d) return { item, level: 'warning', detail: 'no drill report on record' };
+  if (!d) return { key: 'drill', item, level: 'warning', detail: 'no drill report on record' };
   const title = d.title ?? d.name;
   const failed = /: (FAILED|ABORTED)$/.test(title);
-  return { item, level: failed ? 'warning' : 'ok', detail: `${title}, ${ago(input.now, d.at)}` };
+  return {
+    key: 'drill',
+    item,
+    level: failed ? 'warning' : 'ok',
+    detail: `${title}, ${ago(input.now, d.at)}`,
+  };
 }
 
 function worst(levels: CheckLevel[]): CheckLevel {
@@ -209,7 +243,7 @@ export function dailyCheckReport(input: DailyCheckInput): DailyCheckReport {
   const headline =
     flagged.length === 0
       ? `${input.cluster}: all ${items.length} daily checks ok`
-      : `${input.cluster}: ${flagged.length} of ${items.length} daily checks need a look: ${flagged.map((i) => `${i.item.split(' ')[0]} ${i.level}`).join(', ')}`;
+      : `${input.cluster}: ${flagged.length} of ${items.length} daily checks need a look: ${flagged.map((i) => `${i.key} ${i.level}`).join(', ')}`;
   return {
     cluster: input.cluster,
     at: input.now,
