@@ -12,6 +12,7 @@ import {
   plainText,
   storageUri,
 } from './fields';
+import { sourceSchemas } from './source-schema';
 import { clusterChecks, clustersFileChecks } from './spec-checks';
 
 /**
@@ -141,6 +142,13 @@ export const probeSchema = z.discriminatedUnion(
   { error: 'type must be one of postgres, oracle, marker' },
 );
 
+/** A job's CDC source, asked by the monitor whether a silent job is quiet or dead (source-schema.ts). */
+export const { source: sourceSchema } = sourceSchemas({
+  duration: duration(BOUNDS.sourceTiming),
+  port,
+  secretRef: secretRefSchema,
+});
+
 export const jobSchema = z.strictObject({
   name,
   /** Path of the job jar on the machine running the worker; uploaded through the REST API. */
@@ -164,6 +172,9 @@ export const jobSchema = z.strictObject({
     .describe('on redeploy, stop the running job with a savepoint and start from it'),
   output: outputSchema.optional(),
   probe: probeSchema.optional(),
+  source: sourceSchema
+    .optional()
+    .describe('the CDC source the monitor asks whether a silent job is quiet or dead'),
 });
 
 /** The seeds' health monitor: every 60 s, 5-minute file window, at most 3 restarts, 5-minute cooldown. */
