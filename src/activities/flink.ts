@@ -199,6 +199,12 @@ export interface CheckpointObservation {
   latestFailed?: { id: number; failedAt: number; message?: string };
   /** Age of the oldest checkpoint still in progress, from the history. */
   inProgressAgeMs?: number;
+  /** The oldest checkpoint in progress: its id and trigger time (the JobManager's clock). */
+  inProgress?: { id: number; triggeredAt: number };
+  /** Failed checkpoints in the history since the latest completed one. */
+  failedSinceCompleted?: number;
+  /** End-to-end durations of the completed checkpoints in the history, newest first. */
+  recentDurationsMs?: number[];
   restoredFrom?: { id: number; path?: string; isSavepoint: boolean };
   config: {
     intervalMs: number;
@@ -228,7 +234,9 @@ export async function observeCheckpoints(
     (min, h) => Math.min(min ?? h.trigger_timestamp, h.trigger_timestamp),
     undefined,
   );
+  const oldestEntry = inProgress.find((h) => h.trigger_timestamp === oldest);
   const { completed, failed, restored } = stats.latest;
+  const completedHistory = stats.history.filter((h) => h.status === 'COMPLETED' && !h.is_savepoint);
   return {
     counts: {
       completed: stats.counts.completed,
@@ -252,6 +260,13 @@ export async function observeCheckpoints(
         }
       : undefined,
     inProgressAgeMs: oldest === undefined ? undefined : now - oldest,
+    inProgress: oldestEntry && { id: oldestEntry.id, triggeredAt: oldestEntry.trigger_timestamp },
+    failedSinceCompleted: stats.history.filter(
+      (h) => h.status === 'FAILED' && (completed === null || h.id > completed.id),
+    ).length,
+    recentDurationsMs: completedHistory
+      .map((h) => h.end_to_end_duration)
+      .filter((d): d is number => typeof d === 'number' && d >= 0),
     restoredFrom: restored
       ? { id: restored.id, path: restored.external_path, isSavepoint: restored.is_savepoint }
       : undefined,

@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
+import type { SourceSpec } from '../config/source-schema';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
 import type { OnCluster } from '../flink/target';
@@ -7,9 +9,12 @@ import { checkpointWindowMs, evaluateHealth } from '../policy/health';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
 import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
+import { databaseSources, type SourceAdapters } from '../sources';
 import { observeCheckpoints, recentExceptions, recordsOut } from './flink';
 import { readLeader } from './leader';
 import { observeOutput } from './output';
+import { sourceIdleMs } from './source-metrics';
+import { SourceWatch } from './source-watch';
 
 /**
  * The monitor's eyes. `observeJob` takes one look at everything the seeds' health monitor checks;
@@ -25,6 +30,8 @@ export interface WatchTarget extends OnCluster {
   jobName: string;
   jobId?: string;
   fileWindowMs: number;
+  /** The job's CDC source (secret references only): asked on every look while the job runs. */
+  source?: SourceSpec;
 }
 
 function restProblem(error: unknown): Pick<JobObservation, 'restError' | 'restNoLeader'> {
@@ -52,13 +59,15 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
     .then((l) => ({ url: l.restLeader?.url, consistent: l.consistent }))
     .catch((error: Error) => ({ url: undefined, consistent: false, error: error.message }));
   const outputPromise = target.output
-    ? observeOutput({ output: target.output, windowMs: target.fileWindowMs }).catch((error: Error) => ({
-        committedInWindow: 0,
-        stuckInProgress: 0,
-        stuckInProgressAt: [] as number[],
-        newestAgeMs: undefined,
-        error: error.message,
-      }))
+    ? readableOutput(target.output)
+        .then((output) => observeOutput({ output, windowMs: target.fileWindowMs }))
+        .catch((error: Error) => ({
+          committedInWindow: 0,
+          stuckInProgress: 0,
+          stuckInProgressAt: [] as number[],
+          newestAgeMs: undefined,
+          error: error.message,
+        }))
     : Promise.resolve(undefined);
 
   const silentPromise = rest.silentUrls();
@@ -79,11 +88,16 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
         });
       observation.jobState = job?.state ?? 'MISSING';
       if (job?.state === 'RUNNING') {
-        observation.runningForMs = at - (job.timestamps.RUNNING ?? job['start-time']);
-        const [cp, exceptions, rate] = await Promise.all([
+        // Flink's times are measured on Flink's clock: the JobManager's `now` in this answer.
+        const flinkNow = typeof job.now === 'number' && job.now > 0 ? job.now : at;
+        observation.flinkNow = flinkNow;
+        observation.runningForMs = flinkNow - (job.timestamps.RUNNING ?? job['start-time']);
+        const sourceVertex = job.vertices[0]?.id;
+        const [cp, exceptions, rate, idle] = await Promise.all([
           observeCheckpoints({ ...on, jobId }),
           recentExceptions({ ...on, jobId, since: exceptionsSince, max: 5 }).catch(() => []),
           recordsOut({ ...on, jobId }).catch(() => undefined),
+          sourceVertex ? sourceIdleMs({ ...on, jobId, vertexId: sourceVertex }) : undefined,
         ]);
         observation.checkpoints = {
           completed: cp.counts.completed,
@@ -92,7 +106,10 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
           latestCompletedAt: cp.latestCompleted?.completedAt,
           latestCompletedPath: cp.latestCompleted?.path,
           latestFailedAt: cp.latestFailed?.failedAt,
-          inProgressAgeMs: cp.inProgressAgeMs,
+          inProgressAgeMs: cp.inProgress && Math.max(0, flinkNow - cp.inProgress.triggeredAt),
+          inProgressId: cp.inProgress?.id,
+          failedSinceCompleted: cp.failedSinceCompleted,
+          recentDurationsMs: cp.recentDurationsMs,
           intervalMs: cp.config.intervalMs,
           timeoutMs: cp.config.timeoutMs,
         };
@@ -102,6 +119,8 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
           at: e.at,
         }));
         observation.recordsPerSecond = rate?.perSecond;
+        observation.recordsOutTotal = rate?.total;
+        observation.sourceIdleMs = idle;
       }
     }
   } catch (error) {
@@ -128,6 +147,25 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
   return observation;
 }
 
+/**
+ * The output folder, when the worker can see that it exists. A missing folder would list as
+ * "no file", which is no evidence of a stall: it is an observation error, reported as such.
+ */
+async function readableOutput(
+  output: NonNullable<JobSpec['output']>,
+): Promise<NonNullable<JobSpec['output']>> {
+  if (output.container) return output; // `find` in the container fails on a missing folder
+  const info = await stat(output.path).catch((error: NodeJS.ErrnoException) => {
+    throw new Error(
+      error.code === 'ENOENT'
+        ? `the output folder ${output.path} does not exist`
+        : `the output folder ${output.path} cannot be read: ${error.code ?? error.message}`,
+    );
+  });
+  if (!info.isDirectory()) throw new Error(`the output path ${output.path} is not a folder`);
+  return output;
+}
+
 /** How soon a verdict seen once is looked at again. */
 const CONFIRM_AFTER_MS = 5_000;
 
@@ -151,26 +189,37 @@ export interface WatchReport {
   checkpointWindowMs?: number;
 }
 
-export async function watchJob(input: WatchInput): Promise<WatchReport> {
+export async function watchJob(
+  input: WatchInput,
+  sources: SourceAdapters = databaseSources,
+): Promise<WatchReport> {
   const ctx = Context.current();
   const started = Date.now();
   let confirmation: Confirmation = input.knownVerdict
     ? { candidate: input.knownVerdict, seen: input.confirmations }
     : { seen: 0 };
   let exceptionsSince = started - input.intervalMs;
+  const sourceWatch = new SourceWatch(input.target.source, input.target.output, sources);
   for (let observations = 1; ; observations++) {
     const observation = await observeJob(input.target, exceptionsSince);
     exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
-    const evaluation = evaluateHealth(observation, { fileWindowMs: input.target.fileWindowMs });
+    observation.recordsFlatForMs = sourceWatch.recordsFlatFor(observation.recordsOutTotal, observation.at);
+    await sourceWatch.look(observation);
+    const evaluation = evaluateHealth(
+      observation,
+      sourceWatch.settings(input.target.fileWindowMs, observation.checkpoints?.intervalMs),
+    );
     const next = confirmVerdict(confirmation, evaluation.verdict, input.confirmations);
     confirmation = next;
-    // People see the latest look in the Temporal UI's pending activity, without any history event.
-    ctx.heartbeat({
+    const details = {
       at: observation.at,
       verdict: evaluation.verdict,
       reasons: evaluation.reasons,
       jobState: observation.jobState,
-    });
+      ...(observation.source ? { source: observation.source.summary } : {}),
+    };
+    // People see the latest look in the Temporal UI's pending activity, without any history event.
+    ctx.heartbeat(details);
     const report = (returned: WatchReport['returned']): WatchReport => ({
       verdict: next.confirmed ?? input.knownVerdict ?? evaluation.verdict,
       evaluation,
@@ -182,19 +231,21 @@ export async function watchJob(input: WatchInput): Promise<WatchReport> {
     if (next.confirmed && next.confirmed !== input.knownVerdict) return report('verdict-changed');
     if (Date.now() - started >= input.maxDurationMs) return report('max-duration');
     // A new verdict seen once is looked at again soon rather than a full interval later: it
-    // still needs a second look to count, but an outage is not confirmed a minute late.
-    const pause =
-      next.candidate !== input.knownVerdict ? Math.min(input.intervalMs, CONFIRM_AFTER_MS) : input.intervalMs;
+    // still needs a second look to count, but an outage is not confirmed a minute late. Evidence
+    // that is building (a stuck checkpoint, a dead sign not yet past its window) asks for the
+    // look when it will have.
+    const pause = Math.min(
+      input.intervalMs,
+      next.candidate !== input.knownVerdict ? CONFIRM_AFTER_MS : Number.POSITIVE_INFINITY,
+      evaluation.lookAgainInMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(CONFIRM_AFTER_MS, evaluation.lookAgainInMs),
+    );
     // Sleep in short steps with a heartbeat each, so a cancellation (a signal to the monitor)
     // reaches this activity within seconds even when the interval is a minute.
     for (let slept = 0; slept < pause; slept += 2_000) {
       await ctx.sleep(Math.min(2_000, pause - slept));
-      ctx.heartbeat({
-        at: observation.at,
-        verdict: evaluation.verdict,
-        reasons: evaluation.reasons,
-        jobState: observation.jobState,
-      });
+      ctx.heartbeat(details);
     }
   }
 }

@@ -56,6 +56,8 @@ export interface CheckpointSummary {
   external_path?: string;
   failure_timestamp?: number;
   failure_message?: string;
+  /** ms from trigger to the last acknowledgement (completed) or so far (in progress). */
+  end_to_end_duration?: number;
 }
 
 export interface CheckpointingStatistics {

@@ -40,6 +40,8 @@ export interface JobObservation {
   /** `error`: the output folder could not be read (or is missing); the other fields then mean nothing. */
   output?: { newestAgeMs?: number; committedInWindow: number; stuckInProgress: number; error?: string };
   recordsPerSecond?: number;
+  /** numRecordsOut of the source vertex, summed over its subtasks. */
+  recordsOutTotal?: number;
   /** How long the source vertex's numRecordsOut has not changed, across looks. */
   recordsFlatForMs?: number;
   /** Flink's sourceIdleTime of the source vertex (least over its subtasks): ms since it emitted. */

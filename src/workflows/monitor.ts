@@ -248,6 +248,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
           jobName: job.name,
           jobId: m.jobId,
           fileWindowMs: cluster.monitor.fileWindow,
+          source: job.source,
         },
         knownVerdict,
         confirmations: CONFIRMATIONS,

@@ -1,0 +1,88 @@
+import type { JobSpec } from '../config/schema';
+import type { SourceSpec } from '../config/source-schema';
+import type { HealthSettings } from '../policy/health';
+import type { CanaryState, JobObservation } from '../policy/monitor-state';
+import { NEW_TRACK, type SourceSettings, type SourceTrack, trackSource } from '../policy/source-liveness';
+import type { SourceAdapters } from '../sources';
+import { canaryInOutput, newCanary } from '../sources/canary';
+
+/**
+ * What the watch remembers between its looks at a job's CDC source: the liveness tracker, the
+ * outstanding canary, and since when the source's record count has not moved. One per watch
+ * activity; a new watch (after a restart, or a new job id) starts afresh.
+ */
+export class SourceWatch {
+  private track: SourceTrack = NEW_TRACK;
+  private canary?: CanaryState;
+  private jobId?: string;
+  private records?: { total: number; since: number };
+
+  constructor(
+    private readonly source: SourceSpec | undefined,
+    private readonly output: JobSpec['output'],
+    private readonly adapters: SourceAdapters,
+  ) {}
+
+  /** Health settings for this source, given the job's checkpoint interval. */
+  settings(fileWindowMs: number, checkpointIntervalMs: number | undefined): HealthSettings {
+    const source = this.source;
+    if (!source) return { fileWindowMs };
+    // Flink CDC confirms a change only after a few further checkpoints complete.
+    const delay = source.type === 'postgres' ? source.commitDelayCheckpoints : 3;
+    return {
+      fileWindowMs,
+      source: {
+        deadAfterMs: source.deadAfter,
+        deliveryAllowanceMs: (delay + 1) * (checkpointIntervalMs ?? 30_000) + source.deadAfter,
+      },
+    };
+  }
+
+  /** How long the source vertex's numRecordsOut has stood still, across looks. */
+  recordsFlatFor(total: number | undefined, at: number): number | undefined {
+    if (total === undefined) return undefined;
+    if (this.records?.total !== total) this.records = { total, since: at };
+    return at - this.records.since;
+  }
+
+  /** Asks the source and handles the canary; adds what it learned to the observation. */
+  async look(observation: JobObservation): Promise<void> {
+    const source = this.source;
+    if (!source || observation.jobState !== 'RUNNING') return;
+    if (observation.jobId !== this.jobId) {
+      this.jobId = observation.jobId;
+      this.canary = undefined;
+    }
+    const reading = await this.adapters.observe(source);
+    const settings = this.settings(0, observation.checkpoints?.intervalMs).source as SourceSettings;
+    const { track, evidence } = trackSource(this.track, reading, settings);
+    this.track = track;
+    observation.source = evidence;
+    await this.tendCanary(observation);
+    if (this.canary) observation.canary = { ...this.canary };
+  }
+
+  private async tendCanary(observation: JobObservation): Promise<void> {
+    const spec = this.source?.canary;
+    const output = this.output;
+    // The canary is looked for in committed files on the worker's file system.
+    if (!spec || !output || output.container || observation.output?.error !== undefined) return;
+    const now = Date.now();
+    if (this.canary && this.canary.arrivedAt === undefined) {
+      const found = await canaryInOutput(output, this.canary.marker, this.canary.writtenAt).catch(
+        () => false,
+      );
+      if (found) this.canary.arrivedAt = now;
+      return;
+    }
+    const quietFor = observation.output?.newestAgeMs ?? observation.runningForMs ?? 0;
+    if (quietFor < spec.quietTime) return;
+    const canary = newCanary(now);
+    try {
+      await this.adapters.writeCanary(this.source as SourceSpec, canary);
+      this.canary = { marker: canary.marker, writtenAt: now, slaMs: spec.sla };
+    } catch {
+      // A canary that cannot be written says the source cannot be asked; the reading says so too.
+    }
+  }
+}
