@@ -201,11 +201,18 @@ function checkpointsFailing(cp: Checkpoints, flinkNow: number, runningSince: num
   return cp.latestCompletedAt === undefined || flinkNow - cp.latestCompletedAt > 3 * cp.intervalMs;
 }
 
-/** The job has emitted nothing for a while: Flink's sourceIdleTime, or no records per second. */
+/**
+ * The job has emitted nothing for a while: Flink's sourceIdleTime, or no records out. Either
+ * is enough: Flink CDC's legacy source resets sourceIdleTime on heartbeats, which a half-open
+ * connection keeps producing with a stale position, while its record count stands still.
+ */
 function jobSilent(obs: JobObservation, settings: HealthSettings): boolean {
   const span = settings.source?.deadAfterMs ?? FLAT_SPAN_MS;
-  if (obs.sourceIdleMs !== undefined) return obs.sourceIdleMs >= span;
-  return (obs.recordsPerSecond ?? 0) === 0 || (obs.recordsFlatForMs ?? 0) >= span;
+  return (
+    (obs.sourceIdleMs !== undefined && obs.sourceIdleMs >= span) ||
+    obs.recordsPerSecond === 0 ||
+    (obs.recordsFlatForMs ?? 0) >= span
+  );
 }
 
 /** A checkpoint in progress far longer than this job's recent ones, while records are flat. */

@@ -545,6 +545,22 @@ const sourceRows: Array<[string, JobObservation, Verdict, RegExp]> = [
     /checkpoint 100 completed 10 s ago/,
   ],
   [
+    "a legacy source's sourceIdleTime kept low by stale heartbeats: no records out is silence enough",
+    running({
+      ...QUIET,
+      sourceIdleMs: 2_000,
+      source: source({
+        nothingPending: false,
+        transportDead: {
+          what: 'replication slot flink_cdc is inactive (no consumer connected)',
+          forMs: 45_000,
+        },
+      }),
+    }),
+    'zombie',
+    /the source is dead: replication slot flink_cdc is inactive/,
+  ],
+  [
     'silent, the canary arrived: idle',
     running({
       ...SILENT,
