@@ -151,7 +151,7 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
  * The output folder, when the worker can see that it exists. A missing folder would list as
  * "no file", which is no evidence of a stall: it is an observation error, reported as such.
  */
-async function readableOutput(
+export async function readableOutput(
   output: NonNullable<JobSpec['output']>,
 ): Promise<NonNullable<JobSpec['output']>> {
   if (output.container) return output; // `find` in the container fails on a missing folder
