@@ -2,7 +2,7 @@
  * The benchmarks: how fast and how cheaply the runbooks restore service, against what the seeds'
  * users do today, both sides in one run on the same sandbox.
  *
- *   npm run bench -- zombie|upgrade|failover|scale|all [options]
+ *   npm run bench -- zombie|upgrade|failover|scale|cdc-restarts|all [options]
  *
  * Each benchmark starts what it needs (a Temporal dev server on a free port, workers, the bench
  * sandbox from bench/fixtures/bench-sandbox.yaml), writes bench/results/<name>-<ISO time>.json and
@@ -10,6 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runCdcRestarts } from './cdc-restarts';
 import { runFailover } from './failover';
 import {
   type BenchSandbox,
@@ -25,7 +26,7 @@ import { runScale } from './scale';
 import { runUpgrade } from './upgrade';
 import { runZombie } from './zombie';
 
-const USAGE = `usage: npm run bench -- zombie|upgrade|failover|scale|all [options]
+const USAGE = `usage: npm run bench -- zombie|upgrade|failover|scale|cdc-restarts|all [options]
   --clusters FILE --cluster NAME   the sandbox (default bench/fixtures/bench-sandbox.yaml, bench-sandbox)
   --any-containers                 allow a sandbox whose containers lack the bench- prefix
   --keep-sandbox                   leave the sandbox running afterwards
@@ -33,7 +34,8 @@ const USAGE = `usage: npm run bench -- zombie|upgrade|failover|scale|all [option
   zombie:  --only runbook-5s,runbook-60s,seeds     rows to run (default all three)
   upgrade: --trials N                               trials per side (default 5)
   failover: --trials N                              drills per kind, stop-leader and kill-leader (default 3)
-  scale:   --sizes 100,500,1000 --intervals 60,15 --window SECONDS (default: interval + 15 s)`;
+  scale:   --sizes 100,500,1000 --intervals 60,15 --window SECONDS (default: interval + 15 s)
+  cdc-restarts: --trials N                          restarts of the CDC job (default 50), on the CDC sandbox`;
 
 /** The benchmarks in the order `all` runs them. */
 const BENCHMARKS: Record<string, Benchmark | { skipped: string }> = {
@@ -41,6 +43,7 @@ const BENCHMARKS: Record<string, Benchmark | { skipped: string }> = {
   upgrade: runUpgrade,
   failover: runFailover,
   scale: runScale,
+  'cdc-restarts': runCdcRestarts,
 };
 
 function parseOptions(argv: string[]): { names: string[]; options: BenchOptions } {

@@ -1,10 +1,6 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CDC_DB, databaseUp, withAdmin } from '../../scripts/lib/cdc-database';
-import { proxyFault, slotState } from '../../scripts/lib/cdc-faults';
-import { databaseVersions } from '../../scripts/lib/cdc-workload';
-import { SANDBOX_FILE, sandboxUp } from '../../scripts/lib/sandbox';
 import { loadClustersFile } from '../../src/config/load';
 import type { JobSpec, NamedCluster } from '../../src/config/schema';
 import { FlinkClusterClient } from '../../src/flink/cluster-client';
@@ -12,8 +8,12 @@ import type { JobState } from '../../src/flink/types';
 import { type CdcCheckResult, checkCdcOutput, parseCdcLines } from '../../src/output/cdc-check';
 import { listOutput } from '../../src/output/files';
 import { pollUntil } from '../../src/util/poll';
+import { CDC_DB, databaseUp, withAdmin } from './cdc-database';
+import { proxyFault, slotState } from './cdc-faults';
+import { databaseVersions } from './cdc-workload';
+import { SANDBOX_FILE, sandboxUp } from './sandbox';
 
-/** The CDC sandbox: the cdc-pipeline cluster of sandbox/clusters.yaml, its job and database. */
+/** The CDC sandbox for tests and benchmarks: the cdc-pipeline cluster of sandbox/clusters.yaml, its job and database. */
 export interface CdcSandbox {
   file: string;
   cluster: NamedCluster;
@@ -108,13 +108,19 @@ export async function cdcCheck(sb: CdcSandbox): Promise<CdcCheckResult> {
   return checkCdcOutput(parseCdcLines(await committedLines(sb)), await databaseVersions());
 }
 
-/** Waits until every change the database holds is in committed output, then checks it. */
+/**
+ * Waits until every change the database held when the wait began is in committed output, then
+ * checks the output against those versions. A workload may go on committing meanwhile: later
+ * changes are checked for gaps and repeats like the others, and left for the next check to find
+ * delivered.
+ */
 export async function waitForCatchUp(sb: CdcSandbox, timeoutMs = 60_000): Promise<CdcCheckResult> {
+  const target = await databaseVersions();
   let last: CdcCheckResult | undefined;
   try {
     await pollUntil(
       async () => {
-        last = await cdcCheck(sb);
+        last = checkCdcOutput(parseCdcLines(await committedLines(sb)), target);
         return last.behind.length === 0 && last.missingKeys.length === 0 ? true : undefined;
       },
       { timeoutMs, intervalMs: 500, what: 'the committed CSV caught up with the database' },
@@ -122,7 +128,7 @@ export async function waitForCatchUp(sb: CdcSandbox, timeoutMs = 60_000): Promis
   } catch (error) {
     if (!last) throw error;
   }
-  return last ?? cdcCheck(sb);
+  return last ?? checkCdcOutput(parseCdcLines(await committedLines(sb)), target);
 }
 
 /** What one look at the job and its source shows: the columns of "How a CDC job fails". */
@@ -137,21 +143,27 @@ export interface CdcLook {
   confirmedFlushLsn: string | null | undefined;
 }
 
-export async function look(sb: CdcSandbox, jobId: string): Promise<CdcLook> {
+/** `database: false` leaves the slot out: a frozen server would hold each look for seconds. */
+export async function look(
+  sb: CdcSandbox,
+  jobId: string,
+  options: { database?: boolean } = {},
+): Promise<CdcLook> {
+  const at = Date.now();
   const [job, checkpoints, metrics, exceptions, lines, slot] = await Promise.all([
     sb.rest.call((c) => c.job(jobId)),
     sb.rest.call((c) => c.checkpoints(jobId)).catch(() => undefined),
     sb.rest.call((c) => c.jobMetrics(jobId, ['numRestarts'])).catch(() => []),
     sb.rest.call((c) => c.exceptions(jobId, 100)).catch(() => undefined),
     committedLines(sb),
-    slotState().catch(() => undefined),
+    options.database === false ? undefined : slotState().catch(() => undefined),
   ]);
   // The numRestarts metric is cached for about 10 s; every restart also leaves an entry in the
   // job's exception history at once (which keeps the newest 16).
   const restartMetric = Number(metrics.find((m) => m.id === 'numRestarts')?.value ?? 0);
   const failures = exceptions?.exceptionHistory?.entries.length ?? 0;
   return {
-    at: Date.now(),
+    at,
     state: job.state,
     restarts: Math.max(restartMetric, failures),
     checkpointsCompleted: checkpoints?.counts.completed ?? 0,
@@ -163,13 +175,13 @@ export async function look(sb: CdcSandbox, jobId: string): Promise<CdcLook> {
 }
 
 /** Looks every `everyMs` until stopped; the timeline a fault test asserts on. */
-export function watch(sb: CdcSandbox, jobId: string, everyMs = 1000) {
+export function watch(sb: CdcSandbox, jobId: string, everyMs = 1000, options: { database?: boolean } = {}) {
   const looks: CdcLook[] = [];
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
       const t0 = Date.now();
-      looks.push(await look(sb, jobId).catch((error) => ({ ...errorLook(), error: String(error) })));
+      looks.push(await look(sb, jobId, options).catch((error) => ({ ...errorLook(), error: String(error) })));
       await new Promise((r) => setTimeout(r, Math.max(0, everyMs - (Date.now() - t0))));
     }
   })();
