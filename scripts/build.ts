@@ -5,8 +5,8 @@
  * file it names (`./temporal/codec.js`, `./activities/index.js`) and fails on one it cannot find.
  * The workflows are compiled too: the worker hands dist/workflows/index.js to Temporal's bundler.
  */
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
@@ -63,22 +63,44 @@ function rewriteSpecifiers(context: ts.TransformationContext) {
   };
 }
 
+export interface BuildOptions {
+  /** Instead of the config's outDir (tests build into a folder of their own). */
+  outDir?: string;
+  /** false: compile each file alone (isolatedModules), seconds faster, no type errors reported. */
+  typecheck?: boolean;
+}
+
 /**
- * Compiles the project named by `configPath` into its outDir (or `outDir`, for tests), emptied
- * first; returns the diagnostics as text, empty when clean.
+ * Compiles the project named by `configPath` into its outDir, emptied first; returns the
+ * diagnostics as text, empty when clean.
  */
-export function build(configPath: string, outDir?: string): string {
-  const host = ts.sys;
+export function build(configPath: string, options: BuildOptions = {}): string {
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, undefined, {
-    ...host,
+    ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (d) => {
       throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     },
   });
   if (!parsed) throw new Error(`cannot read ${configPath}`);
-  if (outDir) parsed.options.outDir = outDir;
-  if (parsed.options.outDir) rmSync(parsed.options.outDir, { recursive: true, force: true });
-  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
+  const outDir = options.outDir ?? parsed.options.outDir;
+  const rootDir = parsed.options.rootDir;
+  if (!outDir || !rootDir) throw new Error(`${configPath} must set rootDir and outDir`);
+  rmSync(outDir, { recursive: true, force: true });
+  const compilerOptions = { ...parsed.options, outDir };
+  if (options.typecheck === false) {
+    for (const fileName of parsed.fileNames.filter((f) => !f.endsWith('.d.ts'))) {
+      const { outputText } = ts.transpileModule(readFileSync(fileName, 'utf8'), {
+        compilerOptions,
+        fileName,
+        transformers: { after: [rewriteSpecifiers] },
+      });
+      const target = join(outDir, relative(rootDir, fileName)).replace(/\.ts$/, '.js');
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, outputText);
+    }
+    return '';
+  }
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: compilerOptions });
   const emitted = program.emit(undefined, undefined, undefined, false, { after: [rewriteSpecifiers] });
   const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
   return ts.formatDiagnosticsWithColorAndContext(diagnostics, {

@@ -10,12 +10,13 @@ import {
   statusQuery,
 } from '../../workflows/monitor-api';
 import { type CliContext, EXIT, UsageError } from '../context';
+import { describeLook, lookAge, newestLook, watchHeartbeat } from '../newest-look';
 import { target } from '../target';
 
 async function handleFor(ctx: CliContext) {
   const { cluster, job } = await target(ctx);
   const workflowId = monitorWorkflowId(cluster.name, job.name);
-  return { workflowId, handle: (await ctx.client()).workflow.getHandle(workflowId) };
+  return { cluster, workflowId, handle: (await ctx.client()).workflow.getHandle(workflowId) };
 }
 
 export async function monitorStart(ctx: CliContext): Promise<number> {
@@ -42,10 +43,11 @@ export async function monitorStart(ctx: CliContext): Promise<number> {
   }
 }
 
-export function describeStatus(s: MonitorStatus, now = Date.now()): string {
+/** `lookLines` (newest-look.ts) take the place of the confirmed verdict's reasons, which may be old. */
+export function describeStatus(s: MonitorStatus, now = Date.now(), lookLines?: string[]): string {
   const lines = [
     `${s.cluster}/${s.job}: ${s.verdict} for ${formatDuration(Math.max(0, now - s.verdictSince))} (${s.phase})`,
-    ...s.reasons.map((r) => `  - ${r}`),
+    ...(lookLines ?? s.reasons.map((r) => `  - ${r}`)),
     `  job id: ${s.jobId ?? 'none known'}`,
     `  restart budget: ${s.budget.left} of ${s.budget.max} left in ${formatDuration(s.budget.windowMs)}${s.budget.cooldownUntil ? `, cooling down until ${new Date(s.budget.cooldownUntil).toISOString()}` : ''}`,
   ];
@@ -64,10 +66,17 @@ export function describeStatus(s: MonitorStatus, now = Date.now()): string {
 }
 
 export async function monitorStatus(ctx: CliContext): Promise<number> {
-  const { handle, workflowId } = await handleFor(ctx);
+  const { cluster, handle, workflowId } = await handleFor(ctx);
   try {
     const status = await handle.query(statusQuery);
-    ctx.print(status, describeStatus(status));
+    const heartbeat = await watchHeartbeat(await ctx.client(), workflowId);
+    const look = newestLook(heartbeat, status);
+    const now = Date.now();
+    const intervalMs = cluster.monitor.interval;
+    ctx.print(
+      { ...status, newestLook: look && { ...look, ...lookAge(look, intervalMs, now), intervalMs } },
+      describeStatus(status, now, describeLook(look, status, intervalMs, now)),
+    );
     return status.escalated ? EXIT.failed : EXIT.ok;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError)

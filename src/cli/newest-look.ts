@@ -1,0 +1,96 @@
+import type { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { formatDuration } from '../config/duration';
+import type { MonitorStatus, Verdict } from '../policy/monitor-state';
+
+/**
+ * The monitor's newest look at its job. The `status` query answers with the last verdict the
+ * watch *reported*, which a healthy watch does only every 30 minutes; the look it took a few
+ * seconds ago is in the pending `watchJob` activity's heartbeat details (src/activities/watch.ts),
+ * which describe() returns without adding anything to the history.
+ */
+export interface Look {
+  /** When the look was taken (its figures, e.g. "completed 2s ago", are as of then). */
+  at: number;
+  verdict?: Verdict;
+  reasons: string[];
+  jobState?: string;
+  /** `watch`: the running watch's heartbeat; `report`: the last observation the watch returned. */
+  source: 'watch' | 'report';
+}
+
+/** A look may take this long after its interval (REST and ZooKeeper time-outs) before it is late. */
+export const LOOK_ALLOWANCE_MS = 15_000;
+
+interface WatchHeartbeat {
+  at?: unknown;
+  verdict?: Verdict;
+  reasons?: unknown;
+  jobState?: string;
+}
+
+/** The running watch's latest heartbeat, decoded as the client decodes everything (payload codec included). */
+export async function watchHeartbeat(client: Client, workflowId: string): Promise<Look | undefined> {
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const pending = description.raw.pendingActivities?.find((a) => a.activityType?.name === 'watchJob');
+  const payloads = pending?.heartbeatDetails?.payloads;
+  if (!payloads?.length) return undefined;
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let decoded = payloads as Payload[];
+  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  const details = decoded[0] && payloadConverter.fromPayload<WatchHeartbeat>(decoded[0]);
+  if (typeof details?.at !== 'number') return undefined;
+  return {
+    at: details.at,
+    verdict: details.verdict,
+    reasons: Array.isArray(details.reasons) ? details.reasons.map(String) : [],
+    jobState: details.jobState,
+    source: 'watch',
+  };
+}
+
+/** The heartbeat when a watch runs, else the observation the last watch reported. */
+export function newestLook(heartbeat: Look | undefined, status: MonitorStatus): Look | undefined {
+  const reported = status.lastObservation;
+  if (heartbeat && (!reported || heartbeat.at >= reported.at)) return heartbeat;
+  if (!reported) return undefined;
+  return { at: reported.at, jobState: reported.jobState, reasons: status.reasons, source: 'report' };
+}
+
+export interface LookAge {
+  ageMs: number;
+  /** Older than one monitor interval (plus the allowance for the look itself). */
+  late: boolean;
+}
+
+export function lookAge(look: Look, intervalMs: number, now: number): LookAge {
+  const ageMs = Math.max(0, now - look.at);
+  return { ageMs, late: ageMs > intervalMs + LOOK_ALLOWANCE_MS };
+}
+
+/** The lines `monitor status` prints about the newest look. */
+export function describeLook(
+  look: Look | undefined,
+  status: Pick<MonitorStatus, 'verdict'>,
+  intervalMs: number,
+  now: number,
+): string[] {
+  if (!look) return ['  newest look: none yet (the monitor has not looked at the job)'];
+  const { ageMs, late } = lookAge(look, intervalMs, now);
+  const what = [look.verdict, look.jobState && `job ${look.jobState}`].filter(Boolean).join(', ');
+  const lines = [
+    `  newest look ${formatDuration(ageMs)} ago${what ? `: ${what}` : ''}${
+      look.source === 'report' ? ' (the last one the watch reported; none running now)' : ''
+    }`,
+  ];
+  if (look.verdict && look.verdict !== status.verdict) {
+    lines.push(`    (${look.verdict} seen, not confirmed yet: a verdict counts when seen twice in a row)`);
+  }
+  lines.push(...look.reasons.map((r) => `    - ${r}`));
+  if (late) {
+    lines.push(
+      `  these figures are older than one monitor interval (${formatDuration(intervalMs)}): the monitor is not looking; is its worker running?`,
+    );
+  }
+  return lines;
+}
