@@ -4,6 +4,7 @@
  *
  *   schedules create <cluster> [--job NAME] (--every 30d | --cron "0 3 1 * *")
  *                   [--keep-last N] [--max-age 90d] [--timeout 5m] [--id ID] [--paused] [--note TEXT]
+ *   schedules maintenance <cluster> [--every 1d | --cron "0 4 * * *"] [--dry-run] [--paused] [--note TEXT]
  *   schedules list [--json]
  *   schedules describe <id> [--json]
  *   schedules pause <id> [--note TEXT]
@@ -30,6 +31,7 @@ import { resolveClusterRef, selectJob } from '../config/load';
 import { dataConverterFromEnv } from '../temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from '../temporal/connection';
 import { SAVEPOINT_WORKFLOW, type SavepointInput } from '../workflows/upgrade-api';
+import { maintenanceScheduleOptions } from './housekeeping-schedules';
 
 export function savepointScheduleId(cluster: string, job: string): string {
   return `savepoint:${cluster}:${job}`;
@@ -159,6 +161,7 @@ export async function describeSchedule(client: Client, id: string) {
 const USAGE = `usage:
   schedules create <cluster> [--job NAME] (--every 30d | --cron "0 3 1 * *") [--keep-last N] [--max-age 90d]
                    [--timeout 5m] [--id ID] [--paused] [--note TEXT]
+  schedules maintenance <cluster> [--every 1d | --cron "0 4 * * *"] [--dry-run] [--paused] [--note TEXT]
   schedules list [--json]
   schedules describe <id> [--json]
   schedules pause <id> [--note TEXT]
@@ -191,6 +194,7 @@ async function schedules(argv: string[]): Promise<void> {
       id: { type: 'string' },
       paused: { type: 'boolean' },
       note: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -214,6 +218,18 @@ async function schedules(argv: string[]): Promise<void> {
           taskQueue: settings.taskQueue,
         })
       : undefined;
+  const maintenance =
+    command === 'maintenance'
+      ? await maintenanceScheduleOptions({
+          cluster: target as string,
+          every: values.every,
+          cron: values.cron,
+          dryRun: values['dry-run'],
+          paused: values.paused,
+          note: values.note,
+          taskQueue: settings.taskQueue,
+        })
+      : [];
   const connection = await Connection.connect(connectionOptions(settings));
   const client = new Client({
     connection,
@@ -228,6 +244,12 @@ async function schedules(argv: string[]): Promise<void> {
         const { scheduleId } = schedule as ScheduleOptions;
         await client.schedule.create(schedule as ScheduleOptions);
         print({ id: scheduleId }, () => `created schedule ${scheduleId} (task queue ${settings.taskQueue})`);
+        break;
+      }
+      case 'maintenance': {
+        for (const one of maintenance) await client.schedule.create(one);
+        const ids = maintenance.map((m) => m.scheduleId);
+        print({ ids }, () => `created schedules ${ids.join(', ')} (task queue ${settings.taskQueue})`);
         break;
       }
       case 'list': {
