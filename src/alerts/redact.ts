@@ -54,8 +54,43 @@ function decodeSafe(text: string): string {
   }
 }
 
-/** Replaces every secret (and every variant that would give it away) in `text` with [redacted]. */
+/**
+ * Credentials that exception text from Flink, JDBC drivers and SMTP servers carries without our
+ * knowing the secret: `user:password@` in a URL, Oracle's `user/password@`, a password, token or
+ * key in a URL's query or a JDBC property list, `password=...` in a message, Authorization headers.
+ */
+const CREDENTIAL_PATTERNS: Array<[RegExp, string]> = [
+  // scheme://user:password@host
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]*:)[^\s@/'"]+@/gi, `$1${REDACTED}@`],
+  // jdbc:oracle:thin:user/password@host
+  [/(\bjdbc:oracle:[a-z]+:[^\s/@'"]+\/)[^\s@'"]+@/gi, `$1${REDACTED}@`],
+  // ?password=..., &token=..., ;password=... (JDBC property lists), access_token, api-key, sig, sign
+  [
+    /([?&;#](?:[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential|signature)[a-z0-9_.-]*|key|sig|sign|auth)=)[^&;#\s'"]+/gi,
+    `$1${REDACTED}`,
+  ],
+  // password=..., "password": "...", token: ... in free text
+  [/(\b(?:password|passwd|pwd|secret|token)\b"?\s*[=:]\s*"?)(?!\[redacted\])[^\s"',;)&]+/gi, `$1${REDACTED}`],
+  // Authorization: Basic ... / Bearer ...
+  [/(\b(?:Basic|Bearer)\s+)[A-Za-z0-9+/._~-]{8,}=*/g, `$1${REDACTED}`],
+];
+
+/** Scrubs credentials recognisable by their shape, for text whose secrets we were never told. */
+export function redactCredentials(text: string): string {
+  let result = text;
+  for (const [pattern, replacement] of CREDENTIAL_PATTERNS) result = result.replace(pattern, replacement);
+  return result;
+}
+
+/**
+ * Replaces every secret (and every variant that would give it away) in `text` with [redacted],
+ * and every credential recognisable by its shape (redactCredentials).
+ */
 export function redact(text: string, secrets: readonly string[]): string {
+  return redactCredentials(redactKnown(text, secrets));
+}
+
+function redactKnown(text: string, secrets: readonly string[]): string {
   const needles = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretVariants))].sort(
     (a, b) => b.length - a.length,
   );

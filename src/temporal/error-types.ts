@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+import { redactCredentials } from '../alerts/redact';
 
 /**
  * Activities throw plain typed errors (`error.name` = 'FlinkNotFound', 'InvalidClusterSpec', ...).
@@ -14,6 +15,8 @@ export class ErrorNameAsFailureType implements ActivityInboundCallsInterceptor {
     try {
       return await next(input);
     } catch (error) {
+      // Exception text from Flink, JDBC drivers and SMTP servers becomes the failure in history.
+      if (error instanceof Error) scrub(error);
       if (
         !(error instanceof Error) ||
         error instanceof ApplicationFailure ||
@@ -31,4 +34,11 @@ export class ErrorNameAsFailureType implements ActivityInboundCallsInterceptor {
       throw failure;
     }
   }
+}
+
+/** Credentials in an error's message, stack and causes are replaced before the failure is recorded. */
+function scrub(error: Error, depth = 0): void {
+  error.message = redactCredentials(error.message);
+  if (error.stack) error.stack = redactCredentials(error.stack);
+  if (error.cause instanceof Error && depth < 5) scrub(error.cause, depth + 1);
 }

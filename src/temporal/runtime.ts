@@ -1,4 +1,5 @@
 import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+import { redactCredentials } from '../alerts/redact';
 import { freeLoopbackPort, parseListenAddress, startEndpoint, type WorkerEndpoint } from './endpoint';
 
 /**
@@ -49,7 +50,7 @@ function jsonLine(entry: LogEntry): void {
     component: sdkComponent,
     ...meta,
   };
-  process.stdout.write(
-    `${JSON.stringify(line, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`,
-  );
+  // Failures logged by the SDK carry exception text from Flink, JDBC and SMTP: scrub credentials.
+  const text = JSON.stringify(line, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+  process.stdout.write(`${redactCredentials(text)}\n`);
 }
