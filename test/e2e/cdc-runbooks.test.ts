@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { type ApplicationFailure, Client, Connection, type WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type CdcSandbox,
@@ -73,6 +73,26 @@ afterAll(async () => {
 });
 
 describe('the runbooks on the CDC job', () => {
+  it('deploy refuses a source whose publication does not exist, before anything changes', async () => {
+    const { name: _name, ...spec } = structuredClone(sb.cluster) as Record<string, any>;
+    spec.jobs[0].source.publication = 'no_such_pub';
+    const failure = await withWorker(() =>
+      client.workflow.execute(deploy, {
+        taskQueue,
+        workflowId: `deploy-cdc-refused-${Date.now()}`,
+        args: [{ cluster: sb.cluster.name, job: sb.job.name, spec }],
+      }),
+    ).then(
+      () => undefined,
+      (error: WorkflowFailedError) => error.cause as ApplicationFailure,
+    );
+    expect(failure?.type).toBe('DeployPrecheckFailed');
+    expect(failure?.message).toMatch(
+      /source: publication no_such_pub does not exist at 127\.0\.0\.1:5433\/finance/,
+    );
+    expect(await liveJobs()).toEqual([]);
+  });
+
   it('deploy checks the database, submits the job, verifies it and hands it to the monitor', async () => {
     const result = await withWorker(() =>
       client.workflow.execute(deploy, {
