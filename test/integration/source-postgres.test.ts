@@ -67,6 +67,7 @@ describe('PostgreSQL source observer against a real PostgreSQL', () => {
   let port: number;
   let admin: pg.Client;
   let consumer: ChildProcess | undefined;
+  let received = '';
   let spec: PostgresSourceSpec;
 
   /** Flushes this session's table statistics now rather than within 10 s. */
@@ -102,9 +103,13 @@ describe('PostgreSQL source observer against a real PostgreSQL', () => {
       ],
       {
         env: { ...process.env, PGPASSWORD: PASSWORD },
-        stdio: 'ignore',
+        stdio: ['ignore', 'pipe', 'ignore'],
       },
     );
+    // pgoutput sends column values as text: what the client received can be searched.
+    consumer.stdout?.on('data', (chunk: Buffer) => {
+      received = (received + chunk.toString('latin1')).slice(-1_000_000);
+    });
   };
 
   beforeAll(async () => {
@@ -314,5 +319,8 @@ describe('PostgreSQL source observer against a real PostgreSQL', () => {
     await writePostgresCanary(spec, 'public.cdc_canary', PASSWORD, canary);
     const row = await admin.query('SELECT id, marker FROM cdc_canary WHERE marker = $1', [canary.marker]);
     expect(row.rows).toEqual([{ id: String(canary.id), marker: canary.marker }]);
+    await until('the canary in the replication stream', async () =>
+      received.includes(canary.marker) ? true : undefined,
+    );
   });
 });
