@@ -32,9 +32,11 @@ function stringIssues(text: string, path: PropertyKey[]): SpecIssue[] {
       });
       continue;
     }
-    const authority = URL_AUTHORITY.exec(text)?.[0];
+    const authority = URL_AUTHORITY.exec(text)?.[0] ?? '';
     const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !text.startsWith('file:');
-    if (isUrl && (match.index ?? 0) + match[0].length > (authority?.length ?? 0))
+    const end = (match.index ?? 0) + match[0].length;
+    // Past the host and port, or before an "@" that ends a user:password part.
+    if (isUrl && (end > authority.length || text[authority.length] === '@'))
       issues.push({
         path: at,
         message: `\${${name}} may only set a URL's host and port: in its path, query or credentials it would put a secret into workflow history`,
