@@ -59,7 +59,11 @@ export class SourceWatch {
     this.track = track;
     observation.source = evidence;
     await this.tendCanary(observation);
-    if (this.canary) observation.canary = { ...this.canary };
+    // An arrival speaks for the quiet time after it, not for ever.
+    const canary = this.canary;
+    const fresh =
+      canary?.arrivedAt === undefined || Date.now() - canary.arrivedAt <= (source.canary?.quietTime ?? 0);
+    if (canary && fresh) observation.canary = { ...canary };
   }
 
   private async tendCanary(observation: JobObservation): Promise<void> {

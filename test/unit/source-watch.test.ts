@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SourceWatch } from '../../src/activities/source-watch';
 import type { PostgresSourceSpec } from '../../src/config/source-schema';
 import { evaluateHealth } from '../../src/policy/health';
@@ -107,6 +107,34 @@ describe('SourceWatch: the source and the canary across looks', () => {
     const judged = evaluateHealth(second, watch.settings(300_000, 30_000));
     expect(judged.verdict).toBe('idle');
     expect(judged.reasons.join(' ')).toContain(`canary ${marker} arrived`);
+  });
+
+  it('an arrival speaks for the quiet time after it, not for ever', async () => {
+    const watch = new SourceWatch(
+      { ...SPEC, canary: { table: 'public.cdc_canary', quietTime: 300_000, sla: 120_000 } },
+      output(),
+      fake,
+    );
+    await watch.look(quiet());
+    const marker = fake.canaries[0]?.marker as string;
+    await writeFile(join(dir, 'part-0-8.csv'), `${marker}\n`);
+    const arrived = quiet({ output: { newestAgeMs: 1_000, committedInWindow: 1, stuckInProgress: 0 } });
+    await watch.look(arrived);
+    expect(arrived.canary?.arrivedAt).toBeDefined();
+    const later = Date.now() + 300_001;
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(later);
+    try {
+      // The job wrote since (no new canary is due), and the old arrival no longer counts.
+      const afterwards = quiet({
+        at: later,
+        output: { newestAgeMs: 60_000, committedInWindow: 1, stuckInProgress: 0 },
+      });
+      await watch.look(afterwards);
+      expect(afterwards.canary).toBeUndefined();
+      expect(fake.canaries).toHaveLength(1);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('a canary that does not arrive within its SLA makes the job a zombie', async () => {
