@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects run in this order, each runnable alone (`npx vitest run --project unit`):
- * unit (pure code), workflow (real Temporal dev server), integration (real Flink sandbox in
- * Docker), e2e (runbooks against the sandbox). The Temporal SDK's native runtime needs forks.
+ * Five projects run in this order, each runnable alone (`npx vitest run --project unit`):
+ * unit (pure code), fast-workflow (the runbooks' real workflow code with faked activities on
+ * Temporal's time-skipping test server, and the replay of recorded histories), workflow (real
+ * Temporal dev server), integration (real Flink sandbox in Docker), e2e (runbooks against the
+ * sandbox). The Temporal SDK's native runtime needs forks.
  */
 const common = { pool: 'forks' as const, environment: 'node' as const };
 
@@ -16,10 +18,21 @@ export default defineConfig({
       {
         test: {
           ...common,
+          name: 'fast-workflow',
+          include: ['test/fast-workflow/**/*.test.ts'],
+          globalSetup: ['test/fast-workflow/setup.ts'],
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          ...common,
           name: 'workflow',
           include: ['test/workflow/**/*.test.ts'],
           globalSetup: ['test/setup/temporal-server.ts'],
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -32,7 +45,7 @@ export default defineConfig({
           globalSetup: ['test/setup/sandbox.ts'],
           // One sandbox, shared: files run one after another so a failover test does not meet a job test.
           poolOptions: { forks: { singleFork: true } },
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
           testTimeout: 240_000,
           hookTimeout: 600_000,
         },
@@ -47,7 +60,7 @@ export default defineConfig({
           // operator allows that (and each spec stays within its clusters file's paths and hosts).
           env: { FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
           poolOptions: { forks: { singleFork: true } },
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
         },
