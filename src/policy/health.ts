@@ -3,17 +3,23 @@ import { judgeSource, type SourceSettings } from './source-liveness';
 
 /**
  * Pure: what one observation of a job says about its health. Nothing here does I/O or reads a
- * clock; the observation carries its own time. Table-tested in test/unit/health.test.ts.
+ * clock; the observation carries its own time, and Flink's own clock (`flinkNow`) for Flink's
+ * timestamps. Table-tested in test/unit/monitor-policy.test.ts.
  *
  * - zombie: RUNNING, yet no checkpoint has completed for longer than the job's own window
- *   (computed from its checkpoint interval and timeout, as the Flink Kubernetes Operator does),
- *   or the seeds' rule: no new file within the file window while checkpoints are failing.
- * - idle: RUNNING, checkpoints progressing, nothing written — a quiet source, not a stall.
+ *   (computed from its checkpoint interval and timeout, as the Flink Kubernetes Operator does,
+ *   and counted from the latest RUNNING when Flink restarted the job since); a checkpoint in
+ *   progress far longer than this job's recent ones while records are flat; the seeds' rule (no
+ *   new file within the file window while checkpoints keep failing); or, for a silent job with
+ *   a CDC source, a dead source or a canary past its SLA (source-liveness.ts).
+ * - idle: RUNNING, checkpoints progressing, nothing written — a quiet source, not a stall; with
+ *   a declared source, only when it shows nothing to deliver or the canary arrived.
  * - failed: the job is FAILED, CANCELED, FINISHED or unknown to the cluster.
  * - no-leader: no JobManager knows a leader (an election, or ZooKeeper lost).
  * - degraded: running, but something is off (TaskManagers missing, a JobManager not answering,
- *   checkpoints failing within the window, files stuck in progress, Flink restarting the job,
- *   new exceptions).
+ *   checkpoints failing, files stuck in progress, an output folder that cannot be read, a
+ *   source that cannot be asked while the job is silent, Flink restarting the job, new
+ *   exceptions).
  * - unknown: the cluster could not be asked.
  */
 export interface HealthSettings {
