@@ -267,3 +267,18 @@ export function diskFolders(cluster: {
 }
 
 const lastSegment = (path: string) => path.replace(/\/+$/, '').split('/').at(-1) || path;
+
+/**
+ * The disk verdict folded into the monitor's evaluation of a job: a full or filling disk makes a
+ * healthy job `degraded` (a warning, never a restart: restarting cannot free a disk), and adds
+ * its reasons to any other verdict without changing it.
+ */
+export function withDiskVerdict<V extends string>(
+  evaluation: { verdict: V; reasons: string[] },
+  disk: DiskVerdict | undefined,
+): { verdict: V | 'degraded'; reasons: string[]; disk?: DiskLevel } {
+  if (!disk || disk.level === 'ok') return evaluation;
+  const reasons = [...evaluation.reasons, ...disk.reasons.map((r) => `disk ${disk.level}: ${r}`)];
+  const healthy = evaluation.verdict === 'healthy' || evaluation.verdict === 'idle';
+  return { verdict: healthy ? 'degraded' : evaluation.verdict, reasons, disk: disk.level };
+}

@@ -7,6 +7,7 @@ import {
   growthRate,
   rememberDiskLooks,
   usedPercent,
+  withDiskVerdict,
 } from '../../src/policy/disk';
 
 const GB = 1024 ** 3;
@@ -226,5 +227,46 @@ describe('diskFolders', () => {
       { path: '/mnt/csv', roles: ['output'] },
       { path: '/var/log/flink', roles: ['watched'] },
     ]);
+  });
+});
+
+describe('withDiskVerdict: the disk in the monitor’s look', () => {
+  const full = diskVerdict({ now: NOW, thresholds, usage: [look(95)] });
+  const filling = diskVerdict({ now: NOW, thresholds, usage: [look(85)] });
+  it.each<[string, string, typeof full | undefined, string, string[]]>([
+    [
+      'a healthy job on a full disk is degraded, not restarted',
+      'healthy',
+      full,
+      'degraded',
+      ['disk critical: checkpoints (/data/checkpoints): 95 % of its space used (critical at 90 %)'],
+    ],
+    [
+      'an idle job on a filling disk is degraded',
+      'idle',
+      filling,
+      'degraded',
+      ['disk warning: checkpoints (/data/checkpoints): 85 % of its space used (warning at 80 %)'],
+    ],
+    [
+      'a zombie stays a zombie, the disk named beside it',
+      'zombie',
+      full,
+      'zombie',
+      ['no checkpoint', expect.stringMatching(/^disk critical: /)],
+    ],
+    [
+      'a disk below its thresholds changes nothing',
+      'healthy',
+      diskVerdict({ now: NOW, thresholds, usage: [look(10)] }),
+      'healthy',
+      [],
+    ],
+    ['no disk look changes nothing', 'healthy', undefined, 'healthy', []],
+  ])('%s', (_name, verdict, disk, expected, reasons) => {
+    const before = { verdict, reasons: verdict === 'zombie' ? ['no checkpoint'] : [] };
+    const after = withDiskVerdict(before, disk);
+    expect(after.verdict).toBe(expected);
+    expect(after.reasons).toEqual(reasons);
   });
 });
