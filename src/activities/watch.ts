@@ -169,6 +169,24 @@ export async function readableOutput(
 /** How soon a verdict seen once is looked at again. */
 const CONFIRM_AFTER_MS = 5_000;
 
+/**
+ * How long until the next look. A new verdict seen once is looked at again soon rather than a
+ * full interval later: it still needs a second look to count, but an outage is not confirmed a
+ * minute late. Evidence that is building (a stuck checkpoint, a dead sign not yet past its
+ * window) asks for the look when it will have crossed, never sooner than the confirmation look.
+ */
+export function nextPause(
+  intervalMs: number,
+  newCandidate: boolean,
+  lookAgainInMs: number | undefined,
+): number {
+  return Math.min(
+    intervalMs,
+    newCandidate ? CONFIRM_AFTER_MS : Number.POSITIVE_INFINITY,
+    lookAgainInMs === undefined ? Number.POSITIVE_INFINITY : Math.max(CONFIRM_AFTER_MS, lookAgainInMs),
+  );
+}
+
 export interface WatchInput {
   target: WatchTarget;
   /** The verdict the workflow already acts on; the watch returns when another one is confirmed. */
@@ -230,16 +248,10 @@ export async function watchJob(
     });
     if (next.confirmed && next.confirmed !== input.knownVerdict) return report('verdict-changed');
     if (Date.now() - started >= input.maxDurationMs) return report('max-duration');
-    // A new verdict seen once is looked at again soon rather than a full interval later: it
-    // still needs a second look to count, but an outage is not confirmed a minute late. Evidence
-    // that is building (a stuck checkpoint, a dead sign not yet past its window) asks for the
-    // look when it will have.
-    const pause = Math.min(
+    const pause = nextPause(
       input.intervalMs,
-      next.candidate !== input.knownVerdict ? CONFIRM_AFTER_MS : Number.POSITIVE_INFINITY,
-      evaluation.lookAgainInMs === undefined
-        ? Number.POSITIVE_INFINITY
-        : Math.max(CONFIRM_AFTER_MS, evaluation.lookAgainInMs),
+      next.candidate !== input.knownVerdict,
+      evaluation.lookAgainInMs,
     );
     // Sleep in short steps with a heartbeat each, so a cancellation (a signal to the monitor)
     // reaches this activity within seconds even when the interval is a minute.

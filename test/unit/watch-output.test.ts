@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readableOutput } from '../../src/activities/watch';
+import { nextPause, readableOutput } from '../../src/activities/watch';
 
 /** A missing output folder lists as "no file"; the watch must report it, never take it for a stall. */
 describe('readableOutput', () => {
@@ -30,4 +30,17 @@ describe('readableOutput', () => {
       path: '/nowhere',
     });
   });
+});
+
+describe('nextPause', () => {
+  it.each<[string, number, boolean, number | undefined, number]>([
+    ['a settled verdict waits the interval', 60_000, false, undefined, 60_000],
+    ['a new verdict is looked at again in 5 s', 60_000, true, undefined, 5_000],
+    ['building evidence asks for its own time', 60_000, false, 21_000, 21_000],
+    ['never sooner than the confirmation look', 60_000, false, 1_000, 5_000],
+    ['never later than the interval', 60_000, false, 90_000, 60_000],
+    ['a short interval stays short', 2_000, true, 21_000, 2_000],
+  ])('%s', (_what, interval, candidate, lookAgain, pause) =>
+    expect(nextPause(interval, candidate, lookAgain)).toBe(pause),
+  );
 });
