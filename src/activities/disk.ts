@@ -1,6 +1,12 @@
 import { stat, statfs } from 'node:fs/promises';
 import { localDataRoot } from '../docker/engine';
-import type { DiskUsage } from '../policy/disk';
+import {
+  type DiskThresholds,
+  type DiskUsage,
+  type DiskVerdict,
+  diskVerdict,
+  rememberDiskLooks,
+} from '../policy/disk';
 
 /**
  * The disk watch's eyes: `df` and `df -i` of each watched host folder, through Node's statfs.
@@ -33,6 +39,7 @@ const errorText = (error: unknown) =>
     : String((error as Error).message ?? error);
 
 export function createDiskActivities(deps: DiskDeps) {
+  let dataRoot: string | undefined;
   async function look(path: string, roles: string[]): Promise<DiskUsage> {
     const at = deps.now();
     try {
@@ -60,7 +67,9 @@ export function createDiskActivities(deps: DiskDeps) {
     }): Promise<DiskUsage[]> {
       const folders = [...input.folders];
       if (input.dockerDataRoot) {
-        const root = await deps.dockerDataRoot().catch(() => undefined);
+        // Asked once per worker (the monitor looks every minute); a failed ask is tried again.
+        dataRoot ??= await deps.dockerDataRoot().catch(() => undefined);
+        const root = dataRoot;
         if (root && !folders.some((f) => f.path === root))
           folders.push({ path: root, roles: ['Docker data root'] });
       }
@@ -74,3 +83,44 @@ export const { measureDiskUsage } = createDiskActivities({
   dockerDataRoot: localDataRoot,
   now: Date.now,
 });
+
+/** What the monitor's watch looks at on every look (built by `diskWatchTarget` from the spec). */
+export interface DiskWatchTarget {
+  folders: Array<{ path: string; roles: string[] }>;
+  dockerDataRoot: boolean;
+  thresholds: DiskThresholds;
+}
+
+/**
+ * The disk part of the monitor's look, kept across the looks of one watch: each look measures
+ * the folders and judges them with the growth seen over the earlier looks (the forecast).
+ */
+export class DiskWatch {
+  private history: DiskUsage[] = [];
+
+  constructor(
+    private readonly target: DiskWatchTarget | undefined,
+    private readonly measure: (input: {
+      folders: DiskWatchTarget['folders'];
+      dockerDataRoot?: boolean;
+    }) => Promise<DiskUsage[]> = measureDiskUsage,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Undefined when the watch has no disk to look at. */
+  async look(): Promise<DiskVerdict | undefined> {
+    if (!this.target || (this.target.folders.length === 0 && !this.target.dockerDataRoot)) return undefined;
+    const usage = await this.measure({
+      folders: this.target.folders,
+      dockerDataRoot: this.target.dockerDataRoot,
+    });
+    const verdict = diskVerdict({
+      now: this.now(),
+      thresholds: this.target.thresholds,
+      usage,
+      history: this.history,
+    });
+    this.history = rememberDiskLooks(this.history, usage, this.now());
+    return verdict;
+  }
+}

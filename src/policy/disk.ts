@@ -282,3 +282,30 @@ export function withDiskVerdict<V extends string>(
   const healthy = evaluation.verdict === 'healthy' || evaluation.verdict === 'idle';
   return { verdict: healthy ? 'degraded' : evaluation.verdict, reasons, disk: disk.level };
 }
+
+/** What the monitor's disk watch looks at, from the cluster's spec. */
+export function diskWatchTarget(
+  cluster: Parameters<typeof diskFolders>[0] & {
+    disk: {
+      paths: string[];
+      warnAtPercent: number;
+      criticalAtPercent: number;
+      forecastHorizon: number;
+      dockerDataRoot: boolean;
+    };
+  },
+): {
+  folders: Array<{ path: string; roles: string[] }>;
+  dockerDataRoot: boolean;
+  thresholds: DiskThresholds;
+} {
+  return {
+    folders: diskFolders(cluster),
+    dockerDataRoot: cluster.disk.dockerDataRoot,
+    thresholds: {
+      warnAtPercent: cluster.disk.warnAtPercent,
+      criticalAtPercent: cluster.disk.criticalAtPercent,
+      forecastHorizonMs: cluster.disk.forecastHorizon,
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { ActivityFailure, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { NamedCluster } from '../config/schema';
 import { restTarget } from '../flink/target';
-import { diskFolders, diskVerdict } from '../policy/disk';
+import { diskVerdict, diskWatchTarget } from '../policy/disk';
 import { dailyCheckReport, type DailyCheckInput as ReportInput } from '../policy/housekeeping-daily-check';
 import { SA } from '../shared';
 import { resolveCluster } from './activities';
@@ -92,19 +92,9 @@ async function lookAtContainers(cluster: NamedCluster): Promise<ReportInput['con
 }
 
 async function lookAtDisks(cluster: NamedCluster) {
-  const usage = await measureDiskUsage({
-    folders: diskFolders(cluster),
-    dockerDataRoot: cluster.disk.dockerDataRoot,
-  });
-  return diskVerdict({
-    now: Date.now(),
-    thresholds: {
-      warnAtPercent: cluster.disk.warnAtPercent,
-      criticalAtPercent: cluster.disk.criticalAtPercent,
-      forecastHorizonMs: cluster.disk.forecastHorizon,
-    },
-    usage,
-  });
+  const { folders, dockerDataRoot, thresholds } = diskWatchTarget(cluster);
+  const usage = await measureDiskUsage({ folders, dockerDataRoot });
+  return diskVerdict({ now: Date.now(), thresholds, usage });
 }
 
 async function lookAtMonitor(cluster: NamedCluster, job: string): Promise<ReportInput['monitors'][number]> {

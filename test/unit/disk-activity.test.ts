@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { createDiskActivities, type DiskReader, nodeDiskReader } from '../../src/activities/disk';
+import { createDiskActivities, type DiskReader, DiskWatch, nodeDiskReader } from '../../src/activities/disk';
 
 const AT = 1_800_000_000_000;
 
@@ -81,5 +81,42 @@ describe('measureDiskUsage', () => {
     const [look] = await real.measureDiskUsage({ folders: [{ path: tmpdir(), roles: ['tmp'] }] });
     expect(look?.error).toBeUndefined();
     expect((look?.usedBytes ?? 0) + (look?.availableBytes ?? 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('DiskWatch: the disk part of every look of the monitor', () => {
+  it('judges each look with the growth of the earlier ones: the forecast warns before the thresholds', async () => {
+    let clock = AT;
+    let usedGb = 40;
+    const measure = async () => [
+      {
+        path: '/data/cp',
+        roles: ['checkpoints'],
+        at: clock,
+        usedBytes: usedGb * 1024 ** 3,
+        availableBytes: (100 - usedGb) * 1024 ** 3,
+      },
+    ];
+    const watch = new DiskWatch(
+      {
+        folders: [{ path: '/data/cp', roles: ['checkpoints'] }],
+        dockerDataRoot: false,
+        thresholds: { warnAtPercent: 80, criticalAtPercent: 90, forecastHorizonMs: 6 * 3_600_000 },
+      },
+      measure,
+      () => clock,
+    );
+    expect((await watch.look())?.level).toBe('ok');
+    clock += 10 * 60_000;
+    usedGb = 45; // 30 GB an hour: 55 GB left is under 2 h
+    const second = await watch.look();
+    expect(second?.level).toBe('warning');
+    expect(second?.reasons).toEqual([
+      'checkpoints (/data/cp): full in about 2 h at the growth of the last 10 min',
+    ]);
+  });
+
+  it('looks at nothing without a target', async () => {
+    expect(await new DiskWatch(undefined).look()).toBeUndefined();
   });
 });
