@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +11,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SANDBOX_FILE } from '../../scripts/lib/sandbox';
 import { execInContainer, inspectContainer } from '../../src/docker/engine';
 import { checkSequence } from '../../src/output/sequence';
+import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { hostPathFor, sameLocation } from '../../src/policy/retention';
 import { pollUntil } from '../../src/util/poll';
-import { dailyCheck, housekeeping } from '../../src/workflows';
+import { dailyCheck, housekeeping, monitorJob } from '../../src/workflows';
 import type { HousekeepingResult } from '../../src/workflows/housekeeping-api';
+import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api';
+import { startAlertReceiver } from '../helpers/alert-receiver';
 import {
   committedSequence,
   resetSandbox,
@@ -333,3 +337,97 @@ async function listSchedules(client: Client): Promise<Map<string, { workflowType
     { timeoutMs: 30_000, intervalMs: 1_000, what: 'the maintenance schedules listed' },
   );
 }
+
+describe('the disk watch in the monitor', () => {
+  it('a filling checkpoint folder is a degraded verdict with a warning before any checkpoint fails; no restart', async () => {
+    await resetSandbox(sb);
+    const jobId = await submitSample(sb);
+    await waitForJobState(sb, jobId, ['RUNNING']);
+    await waitForCheckpointAfter(sb, jobId, 0);
+
+    // No loop device here: the thresholds are set just above what the checkpoint disk holds now,
+    // so that a 256 MiB file in the checkpoint folder crosses the warning and nothing else does.
+    const FILL = 256 * 1024 ** 2;
+    const fs = await statfs(checkpointsDir);
+    const size = (fs.blocks - fs.bfree + fs.bavail) * fs.bsize;
+    const usedPercent = ((fs.blocks - fs.bfree) * fs.bsize * 100) / size;
+    const warnAtPercent = usedPercent + (FILL * 100) / size / 2;
+    if (warnAtPercent >= 99.9)
+      throw new Error(`the checkpoint disk is ${usedPercent.toFixed(1)} % full: no room for this test`);
+    const receiver = await startAlertReceiver();
+    const clusters = join(reportDir, 'disk-watch-clusters.yaml');
+    const { name, ...spec } = sb.cluster;
+    writeFileSync(
+      clusters,
+      JSON.stringify({
+        clusters: {
+          [name]: {
+            ...spec,
+            monitor: { ...spec.monitor, interval: 2_000 },
+            disk: {
+              warnAtPercent,
+              criticalAtPercent: Math.min(100, warnAtPercent + 5),
+              dockerDataRoot: false,
+              paths: [],
+            },
+            alerts: [{ type: 'webhook', url: { fromEnv: 'DISK_WATCH_HOOK' }, minSeverity: 'info' }],
+          },
+        },
+      }),
+    );
+    const previousFile = process.env.FLINK_RUNBOOKS_CLUSTERS;
+    process.env.FLINK_RUNBOOKS_CLUSTERS = clusters;
+    process.env.DISK_WATCH_HOOK = receiver.url;
+    const filler = join(checkpointsDir, 'disk-watch-filler.bin');
+    try {
+      await withWorker(async ({ client, taskQueue }) => {
+        const monitor = await client.workflow.start(monitorJob, {
+          taskQueue,
+          workflowId: monitorWorkflowId(name, sb.job.name),
+          args: [{ cluster: name, jobId }],
+        });
+        const status = (test: (s: MonitorStatus) => boolean, what: string) =>
+          pollUntil(
+            async () => {
+              const s = await monitor.query(statusQuery);
+              return test(s) ? s : undefined;
+            },
+            { timeoutMs: 120_000, intervalMs: 250, what },
+          );
+        try {
+          await status((s) => s.verdict === 'healthy', 'healthy before the fill');
+          const before = await sb.rest.call((c) => c.checkpoints(jobId));
+          const filledAt = Date.now();
+          writeFileSync(filler, Buffer.alloc(FILL));
+          const warned = await status((s) => s.verdict === 'degraded', 'the disk warning');
+          measured.diskWarningAfterMs = Date.now() - filledAt;
+          expect(warned.reasons).toEqual(
+            expect.arrayContaining([
+              expect.stringMatching(/^disk (warning|critical): .*checkpoints.*: \d+ % of its space used \(/),
+            ]),
+          );
+          expect(warned.restarts).toEqual([]);
+          const after = await sb.rest.call((c) => c.checkpoints(jobId));
+          expect(after.counts.failed).toBe(before.counts.failed);
+          expect(after.counts.completed).toBeGreaterThanOrEqual(before.counts.completed);
+          expect((await sb.rest.call((c) => c.job(jobId))).state).toBe('RUNNING');
+          const alert = await pollUntil(
+            async () => receiver.bodies.find((b) => JSON.stringify(b).includes('"verdict":"degraded"')),
+            { timeoutMs: 15_000, what: 'the disk alert' },
+          );
+          expect(JSON.stringify(alert)).toMatch(/"severity":"(warning|critical)"/);
+
+          rmSync(filler, { force: true });
+          await status((s) => s.verdict === 'healthy', 'healthy once the disk has room again');
+          expect((await monitor.query(statusQuery)).restarts).toEqual([]);
+        } finally {
+          await monitor.terminate('test done').catch(() => undefined);
+        }
+      });
+    } finally {
+      rmSync(filler, { force: true });
+      process.env.FLINK_RUNBOOKS_CLUSTERS = previousFile;
+      receiver.server.close();
+    }
+  });
+});
