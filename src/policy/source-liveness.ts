@@ -80,6 +80,11 @@ export interface SourceEvidence {
   undelivered?: { forMs: number; fromLsn: string; confirmedLsn?: string; lagBytes?: number };
   /** True when the source shows nothing waiting to be delivered. */
   nothingPending: boolean;
+  /**
+   * reply_time took a new value since a look longer than the window ago: the consumer spoke at
+   * some point since, but perhaps not lately. A look half a window later tells.
+   */
+  unsettled?: boolean;
 }
 
 export const NEW_TRACK: SourceTrack = { pending: [] };
@@ -113,13 +118,14 @@ export function trackSource(
     };
   }
   return reading.type === 'postgres'
-    ? trackPostgres({ ...prev, unreachableSince: undefined }, reading)
+    ? trackPostgres({ ...prev, unreachableSince: undefined }, reading, settings)
     : trackOracle({ ...prev, unreachableSince: undefined }, reading, settings);
 }
 
 function trackPostgres(
   prev: SourceTrack,
   r: PostgresReading,
+  settings: SourceSettings,
 ): { track: SourceTrack; evidence: SourceEvidence } {
   const slot = r.slotState;
   const walsenderUp = slot?.active === true && r.walsender !== undefined;
@@ -167,6 +173,13 @@ function trackPostgres(
   };
   if (deadWhat && deadSince !== undefined)
     evidence.transportDead = { what: deadWhat, forMs: r.at - deadSince };
+  if (
+    replySeenSince === r.at &&
+    prev.lastLook !== undefined &&
+    r.at - prev.lastLook.at > settings.deadAfterMs
+  ) {
+    evidence.unsettled = true;
+  }
   if (replySeenSince !== undefined && r.at - replySeenSince > 0) {
     evidence.consumerSilent = {
       what: `reply_time of walsender ${r.walsender?.pid} has not moved`,
@@ -278,6 +291,7 @@ export function judgeSource(evidence: SourceEvidence, settings: SourceSettings):
       false,
     );
   }
+  if (evidence.unsettled) soon.push(settings.deadAfterMs / 2);
   const lookAgainInMs = dead.length === 0 && soon.length > 0 ? Math.min(...soon) : undefined;
   return { dead, warnings, lookAgainInMs };
 }

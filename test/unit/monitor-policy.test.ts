@@ -616,6 +616,15 @@ describe('evaluateHealth', () => {
     expect(evaluateHealth(observation, SOURCE_SETTINGS).lookAgainInMs).toBe(21_000);
   });
 
+  it('a quiet job whose reply_time was last compared a minute ago is idle, looked at again in 15 s', () => {
+    const evaluation = evaluateHealth(
+      running({ ...SILENT, source: source({ unsettled: true }) }),
+      SOURCE_SETTINGS,
+    );
+    expect(evaluation.verdict).toBe('idle');
+    expect(evaluation.lookAgainInMs).toBe(15_000);
+  });
+
   it('a checkpoint past 3 × p90 but under the floor asks for a look when it would cross it', () => {
     const [, observation] = stuck[5] as (typeof stuck)[number];
     expect(evaluateHealth(observation, SETTINGS).lookAgainInMs).toBe(5_000);

@@ -49,6 +49,7 @@ const rows: Array<[string, SourceReading[], (e: SourceEvidence) => void]> = [
       expect(e.nothingPending).toBe(true);
       expect(e.transportDead).toBeUndefined();
       expect(e.consumerSilent).toBeUndefined();
+      expect(e.unsettled).toBe(true);
       expect(e.summary).toMatch(/slot flink_cdc active \(pid 4242\), walsender streaming/);
     },
   ],
@@ -61,6 +62,16 @@ const rows: Array<[string, SourceReading[], (e: SourceEvidence) => void]> = [
     ],
     (e) =>
       expect(e.consumerSilent).toEqual({ what: 'reply_time of walsender 4242 has not moved', forMs: 40_000 }),
+  ],
+  [
+    'a new reply_time after a look longer than the window ago is unsettled: look again soon',
+    [pg(T0), pg(T0 + 60_000)],
+    (e) => expect(e.unsettled).toBe(true),
+  ],
+  [
+    'a new reply_time since a look within the window is settled',
+    [pg(T0), pg(T0 + 15_000)],
+    (e) => expect(e.unsettled).toBeUndefined(),
   ],
   [
     'slot inactive: dead since the first look that saw it',
@@ -215,7 +226,9 @@ const oracleRows: Array<[string, SourceReading[], (e: SourceEvidence) => void]> 
 ];
 
 describe('trackSource', () => {
-  it.each([...rows, ...oracleRows])('%s', (_what, readings, check) => check(evidenceAfter(readings).evidence));
+  it.each([...rows, ...oracleRows])('%s', (_what, readings, check) =>
+    check(evidenceAfter(readings).evidence),
+  );
 
   it('keeps at most 20 unconfirmed changes between looks', () => {
     const readings: SourceReading[] = Array.from({ length: 30 }, (_, i) =>
@@ -231,6 +244,7 @@ describe('trackSource', () => {
 describe('judgeSource', () => {
   it.each<[string, Partial<SourceEvidence>, string[], string[]]>([
     ['nothing wrong', {}, [], []],
+    ['unsettled: no dead sign, no warning', { unsettled: true }, [], []],
     [
       'inactive past the window',
       { transportDead: { what: 'slot x is inactive', forMs: 31_000 } },
@@ -280,6 +294,12 @@ describe('judgeSource', () => {
     );
     expect(judged.dead).toEqual(dead);
     expect(judged.warnings).toEqual(warnings);
+  });
+
+  it('an unsettled reply_time asks for a look half a window later', () => {
+    const base = { type: 'postgres' as const, summary: 's', nothingPending: true };
+    expect(judgeSource({ ...base, unsettled: true }, SETTINGS).lookAgainInMs).toBe(15_000);
+    expect(judgeSource(base, SETTINGS).lookAgainInMs).toBeUndefined();
   });
 });
 
