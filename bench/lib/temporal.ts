@@ -12,6 +12,14 @@ import {
 import { type DevServer, freePort, startDevServer } from '../../scripts/lib/temporal-dev-server';
 import { useTemporalClient } from '../../src/temporal/client-holder';
 import { createWorker, workflowsPath } from '../../src/worker';
+import { BENCH_SANDBOX_FILE } from './bench-sandbox';
+
+// The benchmarks start runbooks with inline variants of the bench sandbox, and the scale
+// benchmark with synthetic jobs whose jar lies under /replay: the workers' operator (this
+// process, and the scale worker it forks) allows that.
+process.env.FLINK_RUNBOOKS_ALLOW_INLINE_SPECS ??= 'true';
+process.env.FLINK_RUNBOOKS_CLUSTERS ??= BENCH_SANDBOX_FILE;
+process.env.FLINK_RUNBOOKS_INLINE_PATHS ??= '/replay';
 
 /**
  * A Temporal dev server of the benchmark's own (in memory, on a free port of 127.0.0.1), a

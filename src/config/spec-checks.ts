@@ -61,7 +61,7 @@ export function clusterChecks(spec: CheckedCluster, ctx: Ctx): void {
 function duplicateJobManagers(spec: CheckedCluster, ctx: Ctx): void {
   const first = new Map<string, number>();
   spec.jobManagers.forEach((jm, index) => {
-    const key = urlHostPort(jm.url) ?? jm.url;
+    const key = `${urlHostPort(jm.url) ?? jm.url}${proxyPath(jm.url)}`;
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, index);
     else {
@@ -73,6 +73,15 @@ function duplicateJobManagers(spec: CheckedCluster, ctx: Ctx): void {
       );
     }
   });
+}
+
+/** The path of a JobManager URL behind a proxy (`/jm-1`), or '' for a JobManager's own address. */
+function proxyPath(url: string): string {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '');
+  } catch {
+    return '';
+  }
 }
 
 /** Every container uses host networking: two listeners on one port cannot both start. */
@@ -90,7 +99,8 @@ function portClashes(spec: CheckedCluster, ctx: Ctx): void {
     if (port) claim(port, "ZooKeeper's client port", ['zookeeper', 'quorum']);
   }
   spec.jobManagers.forEach((jm, index) => {
-    const rest = Number(urlHostPort(jm.url)?.split(':').pop());
+    // A URL with a path is a route through a proxy: its port is the proxy's, not the JobManager's.
+    const rest = proxyPath(jm.url) ? undefined : Number(urlHostPort(jm.url)?.split(':').pop());
     claim(rest || undefined, `the REST port of ${jm.container}`, ['jobManagers', index, 'url']);
     for (const kind of ['rpc', 'blob', 'ha'] as const)
       claim(jm.ports?.[kind], `the ${kind} port of ${jm.container}`, ['jobManagers', index, 'ports', kind]);

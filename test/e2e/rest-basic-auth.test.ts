@@ -15,6 +15,7 @@ import { planJob } from '../../src/activities/savepoints';
 import { FlinkRestError } from '../../src/flink/errors';
 import { hostPathFor } from '../../src/policy/retention';
 import { clusterStatus, takeSavepoint } from '../../src/workflows';
+import { expectNoSecrets, historyText as scanHistory } from '../helpers/history-scan';
 import { listenOnLoopback } from '../helpers/listen';
 import {
   resetSandbox,
@@ -92,8 +93,13 @@ beforeAll(async () => {
   worker = await spawnWorker({
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: taskQueue,
+    // Its folders are those the inline specs below use.
+    FLINK_RUNBOOKS_CLUSTERS: sb.file,
     [RIGHT_ENV]: PASSWORD,
     [WRONG_ENV]: WRONG,
+    // The inline specs below send these passwords to the proxies: the worker's operator allows both.
+    FLINK_RUNBOOKS_INLINE_SECRET_ENV: 'E2E_FLINK_REST_*',
+    FLINK_RUNBOOKS_INLINE_CREDENTIAL_HOSTS: proxies.map((p) => new URL(p.url).host).join(','),
   });
   await resetSandbox(sb);
 });
@@ -116,22 +122,11 @@ function specBehindProxies(passwordEnv: string): Record<string, unknown> {
 }
 const CLUSTER = 'basic-auth-pipeline';
 
-/** Every string and payload of a workflow's history, decoded. */
-async function historyText(workflowId: string): Promise<string> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const parts: string[] = [];
-  const walk = (value: unknown): void => {
-    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
-    else if (typeof value === 'string') parts.push(value);
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
-  };
-  walk(history);
-  return parts.join('\n');
-}
+/** Every string and payload of a workflow's history, decoded (test/helpers/history-scan.ts). */
+const historyText = (workflowId: string) => scanHistory(client, workflowId);
 
 function expectNoPassword(text: string): void {
-  for (const secret of [PASSWORD, WRONG, token(PASSWORD), token(WRONG)]) expect(text).not.toContain(secret);
+  expectNoSecrets(text, [PASSWORD, WRONG, token(PASSWORD), token(WRONG)], 'the history or the log');
 }
 
 describe('Flink REST behind a proxy that requires basic auth', () => {
