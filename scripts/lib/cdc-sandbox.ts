@@ -71,13 +71,17 @@ export async function resetCdc(sb: CdcSandbox): Promise<void> {
     rmSync(join(sb.outputDir, entry), { recursive: true, force: true });
 }
 
-export async function submitCdc(sb: CdcSandbox, options: { jar?: string; savepointPath?: string } = {}) {
+/** `extraArgs` are added to the job's arguments (e.g. `--fixed-restart-delay 1000`). */
+export async function submitCdc(
+  sb: CdcSandbox,
+  options: { jar?: string; savepointPath?: string; extraArgs?: string[] } = {},
+) {
   const jarId = await sb.rest.call((c) => c.uploadJar(options.jar ?? sb.job.jar));
   return sb.rest.call((c) =>
     c.runJar(jarId, {
       entryClass: sb.job.entryClass,
       parallelism: sb.job.parallelism,
-      programArgsList: sb.job.args,
+      programArgsList: [...sb.job.args, ...(options.extraArgs ?? [])],
       savepointPath: options.savepointPath,
     }),
   );

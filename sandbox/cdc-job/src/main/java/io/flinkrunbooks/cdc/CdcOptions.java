@@ -29,6 +29,8 @@ final class CdcOptions implements Serializable {
     final long checkpointTimeoutMs;
     final long minPauseMs;
     final int tolerableFailures;
+    /** Restart after this delay, without limit; unset: the cluster's default strategy. */
+    final long fixedRestartDelayMs;
     final String jobName;
 
     private CdcOptions(Map<String, String> args) {
@@ -45,6 +47,7 @@ final class CdcOptions implements Serializable {
         checkpointTimeoutMs = Long.parseLong(args.getOrDefault("checkpoint-timeout", "180000"));
         minPauseMs = Long.parseLong(args.getOrDefault("min-pause", "5000"));
         tolerableFailures = Integer.parseInt(args.getOrDefault("tolerable-failures", "5"));
+        fixedRestartDelayMs = Long.parseLong(args.getOrDefault("fixed-restart-delay", "-1"));
         jobName = args.getOrDefault("job-name", "cdc-pipeline");
     }
 

@@ -7,7 +7,9 @@ import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.fs.Path;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * commits part files on checkpoints.
  *
  * <p>Operator uids are the savepoint contract between versions: never change them. No restart
- * strategy is set, so the cluster's default applies, as for most production jobs.
+ * strategy is set unless {@code --fixed-restart-delay} asks for one, so the cluster's default
+ * applies, as for most production jobs.
  */
 public final class CdcPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(CdcPipeline.class);
@@ -42,6 +45,15 @@ public final class CdcPipeline {
         LOG.info("cdc-pipeline version {}: {}", revision, options);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (options.fixedRestartDelayMs >= 0) {
+            Configuration conf = new Configuration();
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, Integer.MAX_VALUE);
+            conf.set(
+                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                    Duration.ofMillis(options.fixedRestartDelayMs));
+            env.configure(conf);
+        }
         env.enableCheckpointing(options.checkpointIntervalMs);
         CheckpointConfig checkpoints = env.getCheckpointConfig();
         checkpoints.setCheckpointingConsistencyMode(CheckpointingMode.EXACTLY_ONCE);
