@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../temporal/codec';
 import { connectionOptions, type TemporalSettings, temporalSettingsFromEnv } from '../temporal/connection';
+import { validateBeforeContact } from './validate';
 
 /** What every command gets: parsed options, a Temporal client made on first use, and output. */
 export interface CliContext {
@@ -35,6 +36,7 @@ export function makeContext(options: CliContext['options'], positionals: string[
     settings,
     async client() {
       if (!client) {
+        await validateBeforeContact(options);
         connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: '5s' });
         client = new Client({
           connection,
