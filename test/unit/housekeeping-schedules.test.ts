@@ -42,7 +42,7 @@ describe('schedule maintenance <cluster>', () => {
     expect(h?.spec).toEqual({ cronExpressions: ['0 4 * * *'] });
     expect(h?.action).toMatchObject({ args: [{ cluster: 'realtime-pipeline', dryRun: true }] });
     expect(c?.action).toMatchObject({ args: [{ cluster: 'realtime-pipeline' }] });
-    expect(h?.state.paused).toBe(true);
+    expect(h?.state?.paused).toBe(true);
     const [twice] = await maintenanceScheduleOptions({ ...options, every: '12h' });
     expect(twice?.spec).toEqual({ intervals: [{ every: 43_200_000 }] });
   });
