@@ -1,7 +1,20 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { OracleSourceSpec, PostgresSourceSpec } from '../../src/config/source-schema';
 import { CANARY_PREFIX, newCanary } from '../../src/sources/canary';
-import { type OracleSession, readOracleSource, SCN_SQL, SESSIONS_SQL } from '../../src/sources/oracle';
-import { parseSourceRow, READ_SOURCE_SQL, readPostgresSource } from '../../src/sources/postgres';
+import {
+  type OracleSession,
+  observeOracleSource,
+  readOracleSource,
+  SCN_SQL,
+  SESSIONS_SQL,
+} from '../../src/sources/oracle';
+import {
+  observePostgresSource,
+  parseSourceRow,
+  READ_SOURCE_SQL,
+  readPostgresSource,
+} from '../../src/sources/postgres';
 
 const AT = 1_764_972_000_000;
 
@@ -154,5 +167,62 @@ describe('newCanary', () => {
     const canary = newCanary(AT, '9f3a1c2b');
     expect(canary).toEqual({ id: AT, marker: `${CANARY_PREFIX}${AT}-9f3a1c2b` });
     expect(newCanary(AT).marker).not.toBe(newCanary(AT).marker);
+  });
+});
+
+/** A loopback port nothing listens on (taken from the kernel, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('a source that cannot be asked is a reading that says why, never a throw', () => {
+  const common = {
+    password: { fromEnv: 'UNUSED' },
+    tables: ['public.trans_info'],
+    deadAfter: 30_000,
+    queryTimeout: 2_000,
+  };
+  it('PostgreSQL refusing the connection', async () => {
+    const spec: PostgresSourceSpec = {
+      ...common,
+      type: 'postgres',
+      host: '127.0.0.1',
+      port: await closedPort(),
+      database: 'finance',
+      user: 'cdc_monitor',
+      slot: 'flink_cdc',
+      publication: 'cdc_pub',
+      commitDelayCheckpoints: 3,
+    };
+    const reading = await observePostgresSource(spec, 'S3cret-pw', () => AT);
+    expect(reading).toEqual({
+      type: 'postgres',
+      at: AT,
+      error: expect.stringMatching(
+        /^postgres source 127\.0\.0\.1:\d+\/finance as cdc_monitor: .*ECONNREFUSED/,
+      ),
+    });
+    expect(JSON.stringify(reading)).not.toContain('S3cret-pw');
+  });
+  it('Oracle refusing the connection', async () => {
+    const spec: OracleSourceSpec = {
+      ...common,
+      type: 'oracle',
+      connectString: `127.0.0.1:${await closedPort()}/FREEPDB1`,
+      user: 'cdc_monitor',
+    };
+    const started = Date.now();
+    const reading = await observeOracleSource(spec, 'S3cret-pw', () => AT);
+    expect(reading).toMatchObject({
+      type: 'oracle',
+      at: AT,
+      error: expect.stringMatching(/^oracle source 127\.0\.0\.1:\d+\/FREEPDB1 as cdc_monitor: /),
+    });
+    expect(Date.now() - started).toBeLessThan(2 * spec.queryTimeout + 1_000);
+    expect(JSON.stringify(reading)).not.toContain('S3cret-pw');
   });
 });
