@@ -56,8 +56,17 @@ function secretIssue(ref: SecretRef, baseline: Baseline, policy: TrustPolicy): s
   return `file ${ref.fromFile} is neither used by the worker's clusters file nor under FLINK_RUNBOOKS_INLINE_SECRET_DIR`;
 }
 
-/** Every way an inline spec reaches past what the worker's operator allowed; empty when it stays inside. */
-export function boundaryIssues(spec: ClusterSpec, baseline: Baseline, policy: TrustPolicy): SpecIssue[] {
+/**
+ * Every way an inline spec reaches past what the worker's operator allowed; empty when it stays
+ * inside. `inputPaths` are host paths of the workflow input itself (an upgrade's new `jar`), which
+ * go to the same JobManagers and so stay under the same folders.
+ */
+export function boundaryIssues(
+  spec: ClusterSpec,
+  baseline: Baseline,
+  policy: TrustPolicy,
+  inputPaths: Array<{ path: string; value: string }> = [],
+): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const { path, value } of secretRefs(spec)) {
     const problem = secretIssue(value, baseline, policy);
@@ -77,7 +86,7 @@ export function boundaryIssues(spec: ClusterSpec, baseline: Baseline, policy: Tr
       });
   }
   const roots = [...baseline.pathRoots, ...policy.pathRoots.filter((root) => !forbiddenMount(root))];
-  for (const { path, value } of hostPaths(spec)) {
+  for (const { path, value } of [...hostPaths(spec), ...inputPaths]) {
     const forbidden = forbiddenMount(value);
     if (forbidden) issues.push({ path, message: `host path ${value} refused: it ${forbidden}` });
     else if (!roots.some((root) => within(value, root)))

@@ -26,7 +26,10 @@ export async function resolveTrustedCluster(
   const policy = trustPolicyFromEnv(env, dirname(file));
   if (!policy.allowInlineSpecs) throw new InlineSpecRefusedError(ref.cluster, file);
   const cluster = parseInlineSpec(ref.cluster, ref.spec, dirname(file));
-  const issues = boundaryIssues(cluster, await baselineFrom(file), policy);
+  // An upgrade's new jar is uploaded to the inline spec's JobManagers like the spec's own.
+  const jar = (ref as { jar?: unknown }).jar;
+  const inputPaths = typeof jar === 'string' ? [{ path: 'jar', value: jar }] : [];
+  const issues = boundaryIssues(cluster, await baselineFrom(file), policy, inputPaths);
   if (issues.length > 0) throw new UntrustedSpecError(ref.cluster, issues);
   return cluster;
 }

@@ -821,6 +821,15 @@ describe('an inline spec past what the worker allows', () => {
     expect(line, (error as Error).message).toMatch(message);
   });
 
+  it("an upgrade's new jar outside every folder of the file is refused with its inline spec", async () => {
+    const error = await resolveTrustedCluster(
+      { cluster: 'rp', spec: inline(), jar: '/home/worker/.ssh/id_rsa' } as never,
+      env(),
+    ).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('UntrustedSpec');
+    expect((error as Error).message).toContain('jar: host path /home/worker/.ssh/id_rsa refused');
+  });
+
   it("stays inside: the file's own secrets, hosts and folders, and what the operator listed", async () => {
     const spec = inline();
     spec.jobs[0].jar = join(dir, 'jars/job-2.jar');
