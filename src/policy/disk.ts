@@ -268,19 +268,28 @@ export function diskFolders(cluster: {
 
 const lastSegment = (path: string) => path.replace(/\/+$/, '').split('/').at(-1) || path;
 
+/** How a reason about a critically full disk starts (the monitor's alert turns critical on it). */
+export const DISK_CRITICAL = 'disk critical: ';
+
 /**
  * The disk verdict folded into the monitor's evaluation of a job: a full or filling disk makes a
  * healthy job `degraded` (a warning, never a restart: restarting cannot free a disk), and adds
- * its reasons to any other verdict without changing it.
+ * its reasons to any other verdict without changing it. Everything else of the evaluation stays.
  */
-export function withDiskVerdict<V extends string>(
-  evaluation: { verdict: V; reasons: string[] },
+export function withDiskVerdict<E extends { verdict: string; reasons: string[] }>(
+  evaluation: E,
   disk: DiskVerdict | undefined,
-): { verdict: V | 'degraded'; reasons: string[]; disk?: DiskLevel } {
+): E {
   if (!disk || disk.level === 'ok') return evaluation;
-  const reasons = [...evaluation.reasons, ...disk.reasons.map((r) => `disk ${disk.level}: ${r}`)];
+  const prefix = disk.level === 'critical' ? DISK_CRITICAL : 'disk warning: ';
+  const reasons = [...evaluation.reasons, ...disk.reasons.map((r) => `${prefix}${r}`)];
   const healthy = evaluation.verdict === 'healthy' || evaluation.verdict === 'idle';
-  return { verdict: healthy ? 'degraded' : evaluation.verdict, reasons, disk: disk.level };
+  return { ...evaluation, verdict: healthy ? 'degraded' : evaluation.verdict, reasons };
+}
+
+/** Whether any reason says a disk is critically full. */
+export function diskCritical(reasons: string[]): boolean {
+  return reasons.some((r) => r.startsWith(DISK_CRITICAL));
 }
 
 /** What the monitor's disk watch looks at, from the cluster's spec. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   aboutDuration,
   type DiskUsage,
+  diskCritical,
   diskFolders,
   diskVerdict,
   growthRate,
@@ -264,9 +265,11 @@ describe('withDiskVerdict: the disk in the monitor’s look', () => {
     ],
     ['no disk look changes nothing', 'healthy', undefined, 'healthy', []],
   ])('%s', (_name, verdict, disk, expected, reasons) => {
-    const before = { verdict, reasons: verdict === 'zombie' ? ['no checkpoint'] : [] };
+    const before = { verdict, reasons: verdict === 'zombie' ? ['no checkpoint'] : [], lookAgainInMs: 7 };
     const after = withDiskVerdict(before, disk);
     expect(after.verdict).toBe(expected);
     expect(after.reasons).toEqual(reasons);
+    expect(after.lookAgainInMs).toBe(7);
+    expect(diskCritical(after.reasons)).toBe(disk?.level === 'critical');
   });
 });
