@@ -21,6 +21,8 @@ export class SourceWatch {
     private readonly source: SourceSpec | undefined,
     private readonly output: JobSpec['output'],
     private readonly adapters: SourceAdapters,
+    /** Called between steps that may each take a query timeout: the activity heartbeats. */
+    private readonly beat: () => void = () => undefined,
   ) {}
 
   /** Health settings for this source, given the job's checkpoint interval. */
@@ -58,6 +60,7 @@ export class SourceWatch {
     const { track, evidence } = trackSource(this.track, reading, settings);
     this.track = track;
     observation.source = evidence;
+    this.beat();
     await this.tendCanary(observation);
     // An arrival speaks for the quiet time after it, not for ever.
     const canary = this.canary;
@@ -71,6 +74,8 @@ export class SourceWatch {
     const output = this.output;
     // The canary is looked for in committed files on the worker's file system.
     if (!spec || !output || output.container || observation.output?.error !== undefined) return;
+    // A database that cannot be asked cannot take a canary either; the reading says why.
+    if (observation.source?.unreachable) return;
     const now = Date.now();
     if (this.canary && this.canary.arrivedAt === undefined) {
       const found = await canaryInOutput(output, this.canary.marker, this.canary.writtenAt).catch(

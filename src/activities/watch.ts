@@ -217,11 +217,16 @@ export async function watchJob(
     ? { candidate: input.knownVerdict, seen: input.confirmations }
     : { seen: 0 };
   let exceptionsSince = started - input.intervalMs;
-  const sourceWatch = new SourceWatch(input.target.source, input.target.output, sources);
+  // Each source step may take its query timeout; a heartbeat between them keeps a frozen
+  // database from outlasting the activity's heartbeat timeout.
+  const sourceWatch = new SourceWatch(input.target.source, input.target.output, sources, () =>
+    ctx.heartbeat({ at: Date.now(), looking: 'source' }),
+  );
   for (let observations = 1; ; observations++) {
     const observation = await observeJob(input.target, exceptionsSince);
     exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
     observation.recordsFlatForMs = sourceWatch.recordsFlatFor(observation.recordsOutTotal, observation.at);
+    if (input.target.source) ctx.heartbeat({ at: Date.now(), looking: 'source' });
     await sourceWatch.look(observation);
     const evaluation = evaluateHealth(
       observation,

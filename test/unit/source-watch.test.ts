@@ -48,7 +48,9 @@ class FakeSource implements SourceAdapters {
     if (this.unreachable) return { type: 'postgres', at: Date.now(), error: 'query timed out after 5000 ms' };
     return liveSlot(this.readings);
   }
+  writeAttempts = 0;
   async writeCanary(_spec: unknown, canary: { id: number; marker: string }): Promise<void> {
+    this.writeAttempts++;
     if (this.unreachable) throw new Error('connecting timed out after 5000 ms');
     this.canaries.push(canary);
   }
@@ -170,13 +172,16 @@ describe('SourceWatch: the source and the canary across looks', () => {
     expect(fake.canaries).toHaveLength(0);
   });
 
-  it('a source that cannot be asked is reported, and no canary is recorded', async () => {
+  it('a source that cannot be asked is reported, and takes no canary; the activity heartbeats between steps', async () => {
     fake.unreachable = true;
-    const watch = new SourceWatch(SPEC, output(), fake);
+    let beats = 0;
+    const watch = new SourceWatch(SPEC, output(), fake, () => beats++);
     const observation = quiet();
     await watch.look(observation);
     expect(observation.source?.unreachable?.error).toBe('query timed out after 5000 ms');
+    expect(fake.writeAttempts).toBe(0);
     expect(observation.canary).toBeUndefined();
+    expect(beats).toBe(1);
     const judged = evaluateHealth(observation, watch.settings(300_000, 30_000));
     expect(judged.verdict).toBe('degraded');
   });
