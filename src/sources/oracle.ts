@@ -53,16 +53,18 @@ async function withSession<T>(
     callTimeoutMs: spec.queryTimeout,
   });
   let connection: Connection | undefined;
+  // One deadline for connecting and asking together: a look never waits longer than this.
+  const deadline = Date.now() + spec.queryTimeout;
   try {
     connection = await withDeadline(connecting, spec.queryTimeout, 'connecting');
-    return await withDeadline(work(connection), spec.queryTimeout, 'the query');
+    return await withDeadline(work(connection), Math.max(1, deadline - Date.now()), 'the query');
   } finally {
     if (connection) await settleWithin(connection.close(), 1_000);
     else connecting.then((late) => settleWithin(late.close(), 1_000)).catch(() => undefined);
   }
 }
 
-/** One reading within about twice `queryTimeout`; an error is a reading that says why. */
+/** One reading within `queryTimeout`; an error is a reading that says why. */
 export async function observeOracleSource(
   spec: OracleSourceSpec,
   password: string,

@@ -95,9 +95,11 @@ async function withSession<T>(
     applicationName: 'flink-runbooks-monitor',
   });
   let client: pg.Client | undefined;
+  // One deadline for connecting and asking together: a look never waits longer than this.
+  const deadline = Date.now() + spec.queryTimeout;
   try {
     client = await withDeadline(connecting, spec.queryTimeout, 'connecting');
-    return await withDeadline(work(client), spec.queryTimeout, 'the query');
+    return await withDeadline(work(client), Math.max(1, deadline - Date.now()), 'the query');
   } finally {
     if (client) await settleWithin(client.end(), 1_000);
     else connecting.then((late) => settleWithin(late.end(), 1_000)).catch(() => undefined);
@@ -105,7 +107,7 @@ async function withSession<T>(
 }
 
 /**
- * One reading, within about twice the spec's `queryTimeout` at worst: a frozen or unreachable
+ * One reading, within the spec's `queryTimeout` (and a second to close): a frozen or unreachable
  * database comes back as "could not be asked" with the reason (never the password), not as a
  * hang. Other errors (wrong password, no rights) come back the same way: the monitor reports
  * them and never acts on them alone.
