@@ -71,11 +71,16 @@ export function lookAge(look: Look, intervalMs: number, now: number): LookAge {
 /** The lines `monitor status` prints about the newest look. */
 export function describeLook(
   look: Look | undefined,
-  status: Pick<MonitorStatus, 'verdict'>,
+  /** Absent when the monitor did not answer its status query. */
+  status: Pick<MonitorStatus, 'verdict'> | undefined,
   intervalMs: number,
   now: number,
 ): string[] {
-  if (!look) return ['  newest look: none yet (the monitor has not looked at the job)'];
+  if (!look) {
+    return status
+      ? ['  newest look: none yet (the monitor has not looked at the job)']
+      : ['  newest look: not known (no watch is running, and only a worker answers the status query)'];
+  }
   const { ageMs, late } = lookAge(look, intervalMs, now);
   const what = [look.verdict, look.jobState && `job ${look.jobState}`].filter(Boolean).join(', ');
   const lines = [
@@ -83,7 +88,7 @@ export function describeLook(
       look.source === 'report' ? ' (the last one the watch reported; none running now)' : ''
     }`,
   ];
-  if (look.verdict && look.verdict !== status.verdict) {
+  if (status && look.verdict && look.verdict !== status.verdict) {
     lines.push(`    (${look.verdict} seen, not confirmed yet: a verdict counts when seen twice in a row)`);
   }
   lines.push(...look.reasons.map((r) => `    - ${r}`));
@@ -93,4 +98,16 @@ export function describeLook(
     );
   }
   return lines;
+}
+
+/** When the status query goes unanswered (no worker polls): the watch's last heartbeat, and its age. */
+export function describeUnanswered(
+  workflowId: string,
+  message: string,
+  look: Look | undefined,
+  intervalMs: number,
+  now: number,
+): string {
+  const lines = [`${workflowId}: the monitor does not answer: ${message}`];
+  return [...lines, ...describeLook(look, undefined, intervalMs, now)].join('\n');
 }

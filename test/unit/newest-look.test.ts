@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { describeStatus } from '../../src/cli/commands/monitor';
-import { describeLook, LOOK_ALLOWANCE_MS, type Look, lookAge, newestLook } from '../../src/cli/newest-look';
+import {
+  describeLook,
+  describeUnanswered,
+  LOOK_ALLOWANCE_MS,
+  type Look,
+  lookAge,
+  newestLook,
+} from '../../src/cli/newest-look';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 
 const now = Date.parse('2026-12-05T12:00:00Z');
@@ -97,9 +104,29 @@ describe('monitor status text', () => {
     expect(describeLook(undefined, status, 60_000, now)).toEqual([
       '  newest look: none yet (the monitor has not looked at the job)',
     ]);
+    expect(describeLook(undefined, undefined, 60_000, now)).toEqual([
+      '  newest look: not known (no watch is running, and only a worker answers the status query)',
+    ]);
   });
 
   it('without a look it lists the reasons as before', () => {
     expect(describeStatus(status, now).split('\n')[1]).toBe('  - checkpoint 4 completed 2s ago');
+  });
+
+  it('with no worker to answer the status query, shows the last heartbeat and says it is old', () => {
+    expect(
+      describeUnanswered(
+        'monitor:realtime-pipeline:sample-pipeline',
+        'no poller seen for task queue recently, worker may be down',
+        heartbeat(3 * 60_000),
+        60_000,
+        now,
+      ).split('\n'),
+    ).toEqual([
+      'monitor:realtime-pipeline:sample-pipeline: the monitor does not answer: no poller seen for task queue recently, worker may be down',
+      '  newest look 3m ago: healthy, job RUNNING',
+      '    - checkpoint 57 completed 1s ago',
+      '  these figures are older than one monitor interval (1m): the monitor is not looking; is its worker running?',
+    ]);
   });
 });

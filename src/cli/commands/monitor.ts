@@ -10,7 +10,7 @@ import {
   statusQuery,
 } from '../../workflows/monitor-api';
 import { type CliContext, EXIT, UsageError } from '../context';
-import { describeLook, lookAge, newestLook, watchHeartbeat } from '../newest-look';
+import { describeLook, describeUnanswered, lookAge, newestLook, watchHeartbeat } from '../newest-look';
 import { target } from '../target';
 
 async function handleFor(ctx: CliContext) {
@@ -65,24 +65,44 @@ export function describeStatus(s: MonitorStatus, now = Date.now(), lookLines?: s
   return lines.join('\n');
 }
 
+const QUERY_DEADLINE_MS = 10_000;
+
 export async function monitorStatus(ctx: CliContext): Promise<number> {
   const { cluster, handle, workflowId } = await handleFor(ctx);
+  const client = await ctx.client();
+  const intervalMs = cluster.monitor.interval;
+  let status: MonitorStatus;
   try {
-    const status = await handle.query(statusQuery);
-    const heartbeat = await watchHeartbeat(await ctx.client(), workflowId);
-    const look = newestLook(heartbeat, status);
-    const now = Date.now();
-    const intervalMs = cluster.monitor.interval;
-    ctx.print(
-      { ...status, newestLook: look && { ...look, ...lookAge(look, intervalMs, now), intervalMs } },
-      describeStatus(status, now, describeLook(look, status, intervalMs, now)),
-    );
-    return status.escalated ? EXIT.failed : EXIT.ok;
+    // A worker answers at once; without one the server would hold the query for its own deadline.
+    status = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError)
       throw new UsageError(`no monitor runs for this job (${workflowId})`);
-    throw error;
+    // A worker answers queries; with none polling, the watch's last heartbeat is what is left.
+    const heartbeat = await watchHeartbeat(client, workflowId).catch(() => {
+      throw error;
+    });
+    const now = Date.now();
+    const { message, cause } = error as Error & { cause?: Error };
+    const unanswered = cause?.message ? `${message}: ${cause.message}` : message;
+    ctx.print(
+      {
+        workflowId,
+        unanswered,
+        newestLook: heartbeat && { ...heartbeat, ...lookAge(heartbeat, intervalMs, now), intervalMs },
+      },
+      describeUnanswered(workflowId, unanswered, heartbeat, intervalMs, now),
+    );
+    return EXIT.failed;
   }
+  const heartbeat = await watchHeartbeat(client, workflowId);
+  const look = newestLook(heartbeat, status);
+  const now = Date.now();
+  ctx.print(
+    { ...status, newestLook: look && { ...look, ...lookAge(look, intervalMs, now), intervalMs } },
+    describeStatus(status, now, describeLook(look, status, intervalMs, now)),
+  );
+  return status.escalated ? EXIT.failed : EXIT.ok;
 }
 
 export async function monitorStop(ctx: CliContext): Promise<number> {
