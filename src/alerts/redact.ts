@@ -69,8 +69,10 @@ const CREDENTIAL_PATTERNS: Array<[RegExp, string]> = [
     /([?&;#](?:[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential|signature)[a-z0-9_.-]*|key|sig|sign|auth)=)[^&;#\s'"]+/gi,
     `$1${REDACTED}`,
   ],
-  // password=..., "password": "...", token: ... in free text
-  [/(\b(?:password|passwd|pwd|secret|token)\b"?\s*[=:]\s*"?)(?!\[redacted\])[^\s"',;)&]+/gi, `$1${REDACTED}`],
+  // password=... in free text, and "password": "..." in JSON (a field path such as
+  // `rest.basicAuth.password: must be ...` in an error message is left alone)
+  [/(\b(?:password|passwd|pwd|secret|token)\s*=\s*)(?!\[redacted\])[^\s"',;)&]+/gi, `$1${REDACTED}`],
+  [/("(?:password|passwd|pwd|secret|token)"\s*:\s*")[^"]+/gi, `$1${REDACTED}`],
   // Authorization: Basic ... / Bearer ...
   [/(\b(?:Basic|Bearer)\s+)[A-Za-z0-9+/._~-]{8,}=*/g, `$1${REDACTED}`],
 ];

@@ -60,6 +60,8 @@ describe('credentials in exception text are scrubbed by their shape', () => {
       'http://127.0.0.1:8081/jobs/overview: 503',
       'checkpoint 12 expired before completing; tolerable failures 5',
       'jdbc:postgresql://db.internal:5432/finance?user=cdc&ssl=true',
+      'spec.rest.basicAuth.password: secret refused: environment variable X belongs to the worker itself',
+      'clusters.rp.alerts[0].smtp.password: must be {fromEnv: NAME} or {fromFile: /path}',
     ])
       expect(redactCredentials(text)).toBe(text);
   });
