@@ -5,6 +5,8 @@
 //                     or written, nothing is closed (a half-open path, as a dropped NAT or
 //                     firewall flow leaves it); new connections are accepted and held
 //   POST /hold-new    open connections flow; new ones are accepted and held without an upstream
+//   POST /drop-open   every open connection stops forwarding (half-open, as /blackhole) while new
+//                     ones flow: a NAT or firewall that forgot the old flows but routes new ones
 //   POST /heal        everything flows again; held connections get their upstream
 //   POST /close       every connection is closed cleanly on both sides
 //   GET  /state       {mode, open, held, accepted}
@@ -138,6 +140,10 @@ const control = createHttpServer((req, res) => {
       return reply(200, state());
     case '/hold-new':
       setMode('hold-new');
+      return reply(200, state());
+    case '/drop-open':
+      for (const conn of connections) freeze(conn);
+      log(`froze ${connections.size} open connections; new ones flow`);
       return reply(200, state());
     case '/heal':
       setMode('open');

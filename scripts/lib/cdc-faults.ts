@@ -14,7 +14,7 @@ import { adminPasswordFile, CDC_DB, withAdmin } from './cdc-database';
  */
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export type ProxyFault = 'blackhole' | 'hold-new' | 'heal' | 'close';
+export type ProxyFault = 'blackhole' | 'hold-new' | 'drop-open' | 'heal' | 'close';
 
 export interface ProxyState {
   mode: 'open' | 'blackhole' | 'hold-new';
