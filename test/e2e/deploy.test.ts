@@ -52,8 +52,11 @@ beforeAll(async () => {
   savedEnv = {
     FLINK_RUNBOOKS_CLUSTERS: process.env.FLINK_RUNBOOKS_CLUSTERS,
     DEPLOY_SANDBOX_WEBHOOK_URL: process.env.DEPLOY_SANDBOX_WEBHOOK_URL,
+    FLINK_RUNBOOKS_INLINE_PATHS: process.env.FLINK_RUNBOOKS_INLINE_PATHS,
   };
   process.env.FLINK_RUNBOOKS_CLUSTERS = FIXTURE;
+  // The broken-jar case below brings its jar inline from a scratch folder: the worker allows it.
+  process.env.FLINK_RUNBOOKS_INLINE_PATHS = tmpdir();
   rest = new FlinkClusterClient(cluster.jobManagers.map((jm) => jm.url));
   // "From nothing" is from nothing: no container, no data directory.
   await sandboxDown(cluster);
