@@ -1,0 +1,258 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploy } from '../../src/workflows';
+import { type Fakes, typedError } from '../helpers/fake-activities';
+import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
+import { fastCluster } from '../helpers/fast-cluster';
+import { FakeFlink } from '../helpers/flink-fake';
+import { startTimeSkippingServer } from '../helpers/time-skipping';
+
+/**
+ * The deploy runbook on a machine where nothing runs yet, with its activities faked: the whole
+ * run, the dry run, and a failure at each step, which names the step, keeps the evidence, and
+ * alerts once the cluster may have changed.
+ */
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkippingServer();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const cluster = fastCluster({
+  jobManagers: [
+    {
+      role: 'primary',
+      url: 'http://127.0.0.1:9',
+      container: 'jm-a',
+      ports: { rpc: 16123, blob: 16124, ha: 16125 },
+    },
+    {
+      role: 'standby',
+      url: 'http://127.0.0.1:7',
+      container: 'jm-b',
+      ports: { rpc: 16133, blob: 16134, ha: 16135 },
+    },
+  ],
+  volumes: [
+    { host: '/srv/fast/data', container: '/data' },
+    { host: '/srv/fast/ha', container: '/tmp/ha' },
+  ],
+  storage: { minFreeGb: 1, paths: ['/srv/fast'] },
+});
+
+/** A machine with the images and the jar, free ports and disk, and no container yet. */
+function freshMachine(): { flink: FakeFlink; fakes: Fakes } {
+  const flink = new FakeFlink(cluster, () => env.currentTimeMs());
+  const base = flink.fakes();
+  const fakes: Fakes = {
+    ...base,
+    checkDockerEngine: () => ({ reachable: true, version: '27.0' }),
+    inspectImages: ({ images }) => images.map((image) => ({ image, id: `sha256:${image.length}` })),
+    measureFreeDisk: ({ paths }) =>
+      paths.map((path) => ({ path, measuredAt: path, freeBytes: 500 * 1024 ** 3 })),
+    checkPortsFree: ({ ports }) => ports.map((port) => ({ port, free: true })),
+    inspectClusterContainers: ({ names }) => names.map((name) => ({ name, exists: false, running: false })),
+    inspectDirectories: ({ paths }) => paths.map((path) => ({ path, exists: false, entries: 0 })),
+    inspectJar: ({ jar, entryClass }) => ({
+      path: jar,
+      entryClass,
+      readable: true,
+      isJar: true,
+      hasEntryClass: true,
+      sha256: 'ab'.repeat(32),
+    }),
+    acquireMaintenanceLease: () => ({ granted: true, monitor: 'no-monitor' }),
+    prepareDirectories: ({ create }) => create.map((path) => ({ path, action: 'created' as const })),
+    createContainer: () => ({ created: true }),
+    startContainer: () => 'started',
+    waitForZooKeeperReady: () => ({ waitedMs: 900 }),
+    waitForJobManagerReady: () => ({ waitedMs: 4_000, flinkVersion: '1.20.3' }),
+    waitForTaskManagersReady: ({ expected }) => ({ waitedMs: 3_000, registered: expected, slots: expected }),
+    observeClusterJobs: () => ({ answering: true, jobs: [] }),
+    planJob: () => ({ ok: true, jobName: 'pipeline' }),
+    listTaskManagers: () =>
+      cluster.taskManagers.containers.map((tm) => ({
+        id: tm.container,
+        slots: 1,
+        freeSlots: 0,
+        heartbeatAgeMs: 100,
+      })),
+    checkHaSettings: ({ jobManagers }) => ({
+      read: jobManagers.map((jm) => jm.url),
+      unread: [],
+      differences: [],
+      agree: true,
+    }),
+    observeCheckpoints: async (input) => {
+      const seen = await (base.observeCheckpoints as NonNullable<Fakes['observeCheckpoints']>)(input);
+      return { ...seen, config: { intervalMs: 10_000, timeoutMs: 60_000, minPauseMs: 5_000 } };
+    },
+    waitForCheckpoint: async () => ({ id: 8, completedAt: await env.currentTimeMs() }),
+    jobFailureCause: ({ jobId }) => ({
+      state: 'FAILED',
+      rootCause: `java.io.IOException: sink of ${jobId} refused`,
+    }),
+    ensureMonitor: ({ cluster: name, job }) => ({ workflowId: `monitor:${name}:${job}`, runId: 'run-1' }),
+    // The job, once submitted, never reaches a terminal state: unlessJobEnds' guard waits on.
+    waitForJobState: async (input) => {
+      const state = flink.jobs.get(input.jobId)?.state ?? 'MISSING';
+      if (input.states.includes(state)) return { state, waitedMs: 1 };
+      await Context.current().sleep(60_000); // ends at once when the workflow cancels it
+      throw typedError('WaitTimeout', `job ${input.jobId} is ${state}`);
+    },
+  };
+  return { flink, fakes };
+}
+
+let deploys = 0;
+function start(run: FakeRun, input: { dryRun?: boolean } = {}) {
+  return run.client.workflow.start(deploy, {
+    taskQueue: run.taskQueue,
+    workflowId: `deploy:fast:pipeline:${++deploys}`,
+    args: [{ cluster: 'fast', ...input }],
+  });
+}
+
+describe('deploy with faked activities on the time-skipping server', () => {
+  it('deploys onto a fresh machine step by step and hands the job to its monitor', async () => {
+    const { flink, fakes } = freshMachine();
+    await withFakeWorker(env, fakes, async (run) => {
+      const result = await (await start(run)).result();
+      expect(result.outcome).toBe('deployed');
+      expect(result.steps.map((s) => [s.step, s.status])).toEqual(result.steps.map((s) => [s.step, 'done']));
+      const [job] = flink.submitted();
+      expect(result.jobId).toBe(job?.jobId);
+      expect(run.calls.inputsOf('ensureMonitor')[0]).toMatchObject({ jobId: job?.jobId });
+      expect(flink.inbox.alerts.at(-1)).toMatchObject({ severity: 'info', verdict: 'deployed' });
+    });
+  });
+
+  it('a dry run plans every step and changes nothing', async () => {
+    const { fakes } = freshMachine();
+    await withFakeWorker(env, fakes, async (run) => {
+      const result = await (await start(run, { dryRun: true })).result();
+      expect(result.outcome).toBe('dry-run');
+      const changing = [
+        'acquireMaintenanceLease',
+        'prepareDirectories',
+        'createContainer',
+        'startContainer',
+        'submitJob',
+      ];
+      expect(run.calls.names().filter((n) => changing.includes(n))).toEqual([]);
+      expect(result.steps.find((s) => s.step === 'deploy-job')?.changes?.length).toBeGreaterThan(0);
+    });
+  });
+
+  const failures: Array<[string, string, Fakes]> = [
+    [
+      'precheck',
+      'DeployPrecheckFailed',
+      { checkDockerEngine: () => ({ reachable: false, error: 'connect ENOENT /var/run/docker.sock' }) },
+    ],
+    [
+      'stop-old-services',
+      'DeployStepFailed',
+      {
+        acquireMaintenanceLease: () => {
+          throw typedError('LeaseHeld', 'fast/pipeline is held by upgrade:fast:pipeline');
+        },
+      },
+    ],
+    [
+      'clean-and-prepare',
+      'DeployStepFailed',
+      {
+        prepareDirectories: () => {
+          throw typedError('UnsafeClean', '/data/checkpoints holds files of another cluster');
+        },
+      },
+    ],
+    [
+      'start-zookeeper',
+      'DeployStepFailed',
+      {
+        waitForZooKeeperReady: () => {
+          throw typedError('WaitTimeout', 'ZooKeeper 127.0.0.1:1 did not answer imok within 60 s');
+        },
+      },
+    ],
+    [
+      'start-jobmanagers',
+      'DeployStepFailed',
+      {
+        waitForJobManagerReady: () => {
+          throw typedError('WaitTimeout', 'http://127.0.0.1:9 did not answer within 180 s');
+        },
+      },
+    ],
+    [
+      'start-taskmanagers',
+      'DeployStepFailed',
+      {
+        waitForTaskManagersReady: () => {
+          throw typedError('WaitTimeout', '1 of 2 TaskManagers registered within 180 s');
+        },
+      },
+    ],
+    [
+      'deploy-job',
+      'DeployStepFailed',
+      { planJob: () => ({ ok: false, error: 'ClassNotFoundException: com.example.Pipeline' }) },
+    ],
+    [
+      'verify',
+      'DeployVerifyFailed',
+      {
+        checkHaSettings: () => ({
+          read: ['a', 'b'],
+          unread: [],
+          differences: [{ key: 'high-availability.cluster-id', values: { a: '/x', b: '/y' } }],
+          agree: false,
+        }),
+      },
+    ],
+    [
+      'hand-over-to-monitor',
+      'DeployStepFailed',
+      {
+        ensureMonitor: () => {
+          throw ApplicationFailure.nonRetryable('namespace not found', 'NamespaceNotFound');
+        },
+      },
+    ],
+  ];
+
+  it.each(failures)('a failure at %s fails the deploy as %s, naming the step', async (step, type, broken) => {
+    const { flink, fakes } = freshMachine();
+    await withFakeWorker(env, { ...fakes, ...broken }, async (run) => {
+      const error = await (await start(run)).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const failure = (error as WorkflowFailedError).cause as ApplicationFailure;
+      expect(failure.type).toBe(type);
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toContain(`failed at step "${step}"`);
+      const [details] = failure.details as [{ step: string; steps: Array<{ step: string; status: string }> }];
+      expect(details.step).toBe(step);
+      const statuses = Object.fromEntries(details.steps.map((s) => [s.step, s.status]));
+      expect(statuses[step]).toBe('failed');
+      const after = details.steps.slice(details.steps.findIndex((s) => s.step === step) + 1);
+      expect(after.every((s) => s.status === 'pending')).toBe(true);
+      if (step === 'precheck') {
+        expect(failure.message).toContain('Nothing was changed.');
+        expect(flink.inbox.alerts).toHaveLength(0);
+      } else {
+        expect(failure.message).toContain('The cluster is left as it is for inspection.');
+        expect(flink.inbox.alerts.at(-1)).toMatchObject({ severity: 'critical', verdict: 'deploy-failed' });
+      }
+    });
+  });
+});
