@@ -1,0 +1,79 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeSavepoint } from '../../src/workflows';
+import type { SavepointInput } from '../../src/workflows/upgrade-api';
+import { typedError } from '../helpers/fake-activities';
+import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
+import { fastCluster, jobIds } from '../helpers/fast-cluster';
+import { FakeFlink } from '../helpers/flink-fake';
+import { startTimeSkippingServer } from '../helpers/time-skipping';
+
+/** The scheduled savepoint: taken while the job keeps running, its failure and its refusal. */
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkippingServer();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let runs = 0;
+function execute(run: FakeRun, input: Partial<SavepointInput> = {}) {
+  return run.client.workflow.execute(takeSavepoint, {
+    taskQueue: run.taskQueue,
+    workflowId: `savepoint:fast:${++runs}`,
+    args: [{ cluster: 'fast', ...input }],
+  });
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  return (error as WorkflowFailedError).cause as ApplicationFailure;
+}
+
+describe('takeSavepoint with faked activities on the time-skipping server', () => {
+  it('takes a savepoint of the running job, which keeps running, under the maintenance lease', async () => {
+    const f = new FakeFlink(fastCluster(), () => env.currentTimeMs()).running(jobIds.old);
+    await withFakeWorker(env, f.fakes(), async (run) => {
+      const result = await execute(run);
+      expect(result).toMatchObject({ jobId: jobIds.old, location: expect.stringMatching(/savepoint-/) });
+      expect(f.job(jobIds.old).state).toBe('RUNNING');
+      expect(run.calls.count('stopWithSavepoint')).toBe(0);
+      const names = run.calls.names();
+      expect(names.indexOf('acquireMaintenanceLease')).toBeLessThan(names.indexOf('triggerSavepoint'));
+      expect(names.indexOf('waitForSavepoint')).toBeLessThan(names.indexOf('releaseMaintenanceLease'));
+    });
+  });
+
+  it('fails as SavepointFailed, warning people, and releases the lease when the savepoint fails', async () => {
+    const f = new FakeFlink(fastCluster(), () => env.currentTimeMs()).running(jobIds.old);
+    const fakes = f.fakes({
+      waitForSavepoint: () => {
+        throw typedError('SavepointFailed', 'checkpoint coordinator declined the savepoint');
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const failure = await failureOf(execute(run));
+      expect(failure.type).toBe('SavepointFailed');
+      expect(failure.message).toMatch(/declined the savepoint; the job keeps running/);
+      expect(run.calls.count('releaseMaintenanceLease')).toBe(1);
+      expect(f.inbox.alerts.at(-1)).toMatchObject({ severity: 'warning', verdict: 'savepoint-failed' });
+    });
+  });
+
+  it('refuses when no job runs, touching nothing', async () => {
+    const f = new FakeFlink(fastCluster(), () => env.currentTimeMs());
+    await withFakeWorker(env, f.fakes(), async (run) => {
+      const failure = await failureOf(execute(run));
+      expect(failure.type).toBe('NoRunningJob');
+      expect(run.calls.count('triggerSavepoint')).toBe(0);
+      expect(run.calls.count('acquireMaintenanceLease')).toBe(0);
+    });
+  });
+});
