@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ActivityFailure, ApplicationFailure, type Client, WorkflowFailedError } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectHistoryFreeOf, scheduledActivities } from '../helpers/history-scan';
+import { expectHistoryFreeOf, expectNoSecrets, scheduledActivities } from '../helpers/history-scan';
 import { unreachableCluster } from '../helpers/specs';
 import { withWorker } from '../helpers/temporal';
 
@@ -57,7 +58,25 @@ async function listener() {
   return state;
 }
 
+/** The in-process worker's log, every line as the SDK hands it over (activity failures included). */
+const workerLog: string[] = [];
+
 beforeAll(async () => {
+  // Installed before the test helpers' own quiet runtime, which then keeps this one.
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) =>
+      workerLog.push(
+        // Errors with their message and stack, which JSON would leave out.
+        JSON.stringify({ message: entry.message, meta: entry.meta }, (_k, v) =>
+          typeof v === 'bigint'
+            ? v.toString()
+            : v instanceof Error
+              ? { ...v, name: v.name, message: v.message, stack: v.stack }
+              : v,
+        ),
+      ),
+    ),
+  });
   [attacker, standby] = await Promise.all([listener(), listener()]);
   secretDir = mkdtempSync(join(tmpdir(), 'hostile-'));
   writeFileSync(join(secretDir, 'db-password'), FILE_SECRET);
@@ -249,5 +268,12 @@ describe('a hostile inline spec, on a worker whose operator allows inline specs'
       }),
     );
     expect(attacker.connections).toBeGreaterThan(before);
+  });
+});
+
+describe("the worker's log after every refusal", () => {
+  it('holds none of the secrets', () => {
+    expect(workerLog.some((line) => line.includes('refused'))).toBe(true);
+    expectNoSecrets(workerLog.join('\n'), SECRETS, "the worker's log");
   });
 });
