@@ -32,6 +32,7 @@ import { dataConverterFromEnv } from '../temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from '../temporal/connection';
 import { SAVEPOINT_WORKFLOW, type SavepointInput } from '../workflows/upgrade-api';
 import { maintenanceScheduleOptions } from './housekeeping-schedules';
+import { validateBeforeContact } from './validate';
 
 export function savepointScheduleId(cluster: string, job: string): string {
   return `savepoint:${cluster}:${job}`;
@@ -176,7 +177,10 @@ export async function runSchedules(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     console.error(error instanceof UsageError ? error.message : `schedules: ${(error as Error).message}`);
-    return error instanceof UsageError ? 2 : 1;
+    // A bad clusters file, cluster or job is bad input too (the CLI's exit code 2).
+    const badInput =
+      error instanceof UsageError || (error as { nonRetryable?: unknown }).nonRetryable === true;
+    return badInput ? 2 : 1;
   }
 }
 
@@ -230,6 +234,8 @@ async function schedules(argv: string[]): Promise<void> {
           taskQueue: settings.taskQueue,
         })
       : [];
+  // Every command, `list` and `delete` too, finds a malformed clusters file before Temporal.
+  await validateBeforeContact({});
   const connection = await Connection.connect(connectionOptions(settings));
   const client = new Client({
     connection,

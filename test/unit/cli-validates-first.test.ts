@@ -67,6 +67,7 @@ describe('the CLI with a malformed clusters file', () => {
     [['cluster', 'status', '--cluster', 'rp']],
     [['monitor', 'status', '--cluster', 'rp']],
     [['deploy', '--cluster', 'rp', '--dry-run']],
+    [['schedule', 'list']],
   ])(
     '%j exits 2 naming the field and never contacts Temporal',
     async (args) => {
