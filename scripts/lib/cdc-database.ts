@@ -145,7 +145,7 @@ function sameSetting(row: { setting: string; unit: string | null }, wanted: stri
   if (row.setting === wanted) return true;
   // shared_buffers reads back in 8 kB pages: 32MB = 4096.
   if (row.unit === '8kB' && wanted.endsWith('MB'))
-    return Number(row.setting) * 8 === Number.parseInt(wanted) * 1024;
+    return Number(row.setting) * 8 === Number.parseInt(wanted, 10) * 1024;
   return false;
 }
 
