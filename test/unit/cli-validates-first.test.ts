@@ -74,7 +74,7 @@ describe('the CLI with a malformed clusters file', () => {
       const before = connections;
       const { code, stderr } = await cli(args);
       expect(stderr).toContain('clusters.rp.jobManagers[1].url: duplicate JobManager URL');
-        expect(code).toBe(2);
+      expect(code).toBe(2);
       expect(connections - before).toBe(0);
     },
     40_000,
