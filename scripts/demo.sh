@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm run demo`: a Temporal dev server with its Web UI, a worker, and the deploy runbook bringing
 # up the Flink HA sandbox in Docker and handing the job over to its monitor, which keeps running.
+# `npm run demo -- --cdc` also runs the CDC pipeline: PostgreSQL, and the deploy runbook bringing up
+# the cdc-pipeline cluster with the Flink CDC job and its monitor.
 # `npm run demo -- down` stops and removes it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,5 +63,14 @@ node -e '
 echo "running the deploy runbook: ZooKeeper, two JobManagers, two TaskManagers, the sample job"
 node bin/flink-runbooks.js deploy --cluster realtime-pipeline
 node bin/flink-runbooks.js monitor status --cluster realtime-pipeline || true
+
+if [ "${1:-}" = "--cdc" ]; then
+  echo "the CDC pipeline: PostgreSQL on 127.0.0.1:5433, then the deploy runbook bringing up the cdc-pipeline cluster"
+  tsx scripts/sandbox.ts database
+  node bin/flink-runbooks.js deploy --cluster cdc-pipeline
+  node bin/flink-runbooks.js monitor status --cluster cdc-pipeline || true
+  echo "Commit changes for it to capture: npm run sandbox -- capture 1 60"
+  echo "Watch it: npx flink-runbooks monitor status --cluster cdc-pipeline"
+fi
 
 tsx scripts/demo-hints.ts

@@ -4,6 +4,9 @@
  * up: prepare, then the CDC source database (PostgreSQL and its fault proxy), then ZooKeeper ->
  *     JobManagers -> TaskManagers of the cluster (SANDBOX_CLUSTER, default realtime-pipeline;
  *     cdc-pipeline for the CDC job's), each waited on.
+ * database: only the CDC source database and its fault proxy.
+ * capture [RATE] [SECONDS]: the seeds' capture step (UPDATE of the 18 rows, commit) RATE times a
+ *     second (default 1) for SECONDS (default 60), for the CDC job to deliver.
  * status: the database and its replication slot, the REST leader read from ZooKeeper,
  *     containers, JobManagers, TaskManagers, jobs.
  * down: removes every cluster of the sandbox file, the database, and the sandbox's data.
@@ -12,7 +15,8 @@ import { probeJobManagers } from '../src/activities/cluster';
 import { containerLogs } from '../src/docker/engine';
 import { FlinkRestClient } from '../src/flink/client';
 import { readLeaders } from '../src/zookeeper/leader';
-import { databaseDown, databaseStatus, databaseUp } from './lib/cdc-database';
+import { type DatabaseStatus, databaseDown, databaseStatus, databaseUp } from './lib/cdc-database';
+import { startWorkload } from './lib/cdc-workload';
 import {
   loadSandbox,
   loadSandboxClusters,
@@ -51,6 +55,24 @@ switch (command) {
     );
     break;
   }
+  case 'database':
+    await databaseUp();
+    console.log(formatDatabase(await databaseStatus()).join('\n'));
+    break;
+  case 'capture': {
+    const [rate = '1', seconds = '60'] = rest;
+    if (!(Number(rate) > 0 && Number(seconds) > 0)) {
+      console.error('usage: capture [TRANSACTIONS_PER_SECOND] [SECONDS]');
+      process.exit(2);
+    }
+    const workload = startWorkload({ rate: Number(rate), maxDurationMs: Number(seconds) * 1000 });
+    await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
+    const stats = await workload.stop();
+    console.log(
+      `committed ${stats.committed} capture steps (${stats.committed * 18} changes), ${stats.failed} failed`,
+    );
+    break;
+  }
   case 'status':
     await printStatus();
     break;
@@ -64,23 +86,29 @@ switch (command) {
     break;
   }
   default:
-    console.error(`unknown command "${command}"; use prepare, up, down, status or logs [container]`);
+    console.error(
+      `unknown command "${command}"; use prepare, up, database, capture [rate] [seconds], down, status or logs [container]`,
+    );
     process.exit(2);
 }
 
-async function printStatus(): Promise<void> {
-  const db = await databaseStatus();
-  console.log(
+function formatDatabase(db: DatabaseStatus): string[] {
+  const lines = [
     `database finance: ${db.server}${db.walLevel ? `, wal_level ${db.walLevel}` : ''}; proxy ${db.proxy}`,
-  );
+  ];
   if (db.slot)
-    console.log(
+    lines.push(
       `  slot flink_cdc: ${db.slot.active ? `active (pid ${db.slot.activePid})` : 'inactive'}, confirmed_flush_lsn ${db.slot.confirmedFlushLsn ?? '-'}, lag ${db.slot.lagBytes ?? '-'} bytes`,
     );
   for (const sender of db.replication)
-    console.log(
+    lines.push(
       `  walsender pid ${sender.pid} ${sender.state}: sent ${sender.sentLsn}, flushed ${sender.flushLsn}, reply_time ${sender.replyTime ?? '-'}`,
     );
+  return lines;
+}
+
+async function printStatus(): Promise<void> {
+  console.log(formatDatabase(await databaseStatus()).join('\n'));
   const containers = await sandboxContainers(cluster);
   console.log(`cluster ${cluster.name}`);
   for (const c of containers)
