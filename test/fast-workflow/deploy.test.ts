@@ -8,6 +8,7 @@ import { type Fakes, typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster } from '../helpers/fast-cluster';
 import { FakeFlink } from '../helpers/flink-fake';
+import { recordHistory } from '../helpers/histories';
 import { startTimeSkippingServer } from '../helpers/time-skipping';
 
 /**
@@ -122,7 +123,9 @@ describe('deploy with faked activities on the time-skipping server', () => {
   it('deploys onto a fresh machine step by step and hands the job to its monitor', async () => {
     const { flink, fakes } = freshMachine();
     await withFakeWorker(env, fakes, async (run) => {
-      const result = await (await start(run)).result();
+      const handle = await start(run);
+      const result = await handle.result();
+      await recordHistory('deploy-fresh-machine', handle);
       expect(result.outcome).toBe('deployed');
       expect(result.steps.map((s) => [s.step, s.status])).toEqual(result.steps.map((s) => [s.step, 'done']));
       const [job] = flink.submitted();
@@ -231,12 +234,14 @@ describe('deploy with faked activities on the time-skipping server', () => {
   it.each(failures)('a failure at %s fails the deploy as %s, naming the step', async (step, type, broken) => {
     const { flink, fakes } = freshMachine();
     await withFakeWorker(env, { ...fakes, ...broken }, async (run) => {
-      const error = await (await start(run)).result().then(
+      const handle = await start(run);
+      const error = await handle.result().then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(WorkflowFailedError);
       const failure = (error as WorkflowFailedError).cause as ApplicationFailure;
+      if (step === 'verify') await recordHistory('deploy-verify-failed', handle);
       expect(failure.type).toBe(type);
       expect(failure.nonRetryable).toBe(true);
       expect(failure.message).toContain(`failed at step "${step}"`);

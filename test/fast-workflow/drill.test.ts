@@ -8,6 +8,7 @@ import { failoverDrill } from '../../src/workflows';
 import { type Fakes, typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster, jobIds, onlyJob } from '../helpers/fast-cluster';
+import { recordHistory } from '../helpers/histories';
 import { AlertInbox } from '../helpers/monitor-fakes';
 import { startTimeSkippingServer } from '../helpers/time-skipping';
 
@@ -122,12 +123,18 @@ function drillFakes(overrides: Fakes = {}): Fakes {
 }
 
 let drills = 0;
-function runDrill(run: FakeRun, kind: 'stop-leader' | 'kill-leader' = 'stop-leader') {
-  return run.client.workflow.execute(failoverDrill, {
+/** Runs a drill to its end; `record` names the history to keep when recording. */
+async function runDrill(run: FakeRun, kind: 'stop-leader' | 'kill-leader' = 'stop-leader', record?: string) {
+  const handle = await run.client.workflow.start(failoverDrill, {
     taskQueue: run.taskQueue,
     workflowId: `drill:fast:${++drills}`,
     args: [{ cluster: 'fast', kind }],
   });
+  try {
+    return await handle.result();
+  } finally {
+    if (record) await recordHistory(record, handle);
+  }
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -142,7 +149,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 describe('failoverDrill with faked activities on the time-skipping server', () => {
   it('stops the leader, sees the standby take over, restores the node once and writes the report', async () => {
     await withFakeWorker(env, drillFakes(), async (run) => {
-      const result = await runDrill(run);
+      const result = await runDrill(run, 'stop-leader', 'drill-stop-leader-passed');
       expect(result.plan).toMatchObject({ action: 'stop', target: { container: primary.container } });
       expect(run.calls.inputsOf('injectFault')).toEqual([{ container: primary.container, action: 'stop' }]);
       expect(run.calls.count('restoreNode')).toBe(1);
@@ -190,7 +197,7 @@ describe('failoverDrill with faked activities on the time-skipping server', () =
       observeTakeover: async ({ faultAt }) => takeover(++looks > 1, faultAt),
     });
     await withFakeWorker(env, fakes, async (run) => {
-      const result = await runDrill(run, 'kill-leader');
+      const result = await runDrill(run, 'kill-leader', 'drill-kill-leader-aborted');
       expect(result.outcome).toBe('aborted');
       expect(result.timeline.map((m) => m.milestone)).toContain('takeover-aborted');
       expect(run.calls.count('restoreNode')).toBe(1);

@@ -17,6 +17,7 @@ import {
 import { typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster, jobIds } from '../helpers/fast-cluster';
+import { recordHistory } from '../helpers/histories';
 import { AlertInbox, restartingCluster, WatchScript } from '../helpers/monitor-fakes';
 import { startTimeSkippingServer } from '../helpers/time-skipping';
 
@@ -144,6 +145,7 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
         expect(s.budget).toMatchObject({ used: 1, left: 1 });
         expect(inbox.alerts.at(-1)).toMatchObject({ verdict: 'zombie', severity: 'critical' });
         expect(inbox.alerts.at(-1)?.action).toMatch(/restart 1 of 2/);
+        await recordHistory('monitor-zombie-restart', handle);
       });
     });
   });
@@ -182,6 +184,7 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
           expect.stringMatching(/^fast-\d+\/pipeline\/health$/),
         ]);
         expect(run.calls.count('submitJob')).toBe(2);
+        await recordHistory('monitor-cooldown-escalation-healed', handle);
       });
     });
   });
@@ -321,6 +324,7 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
         const back = await handle.query(statusQuery);
         expect(back.lease).toBeUndefined();
         expect(back.phase).toBe('watching');
+        await recordHistory('monitor-lease-granted-refused-expired', handle);
       });
     });
   });
@@ -429,6 +433,10 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
             return d.runId !== firstRunId ? d : undefined;
           },
           { timeoutMs: 45_000, intervalMs: 200, what: 'a new run' },
+        );
+        await recordHistory(
+          'monitor-restart-pause-continue-as-new',
+          run.client.workflow.getHandle(handle.workflowId, firstRunId),
         );
         const latest = run.client.workflow.getHandle(handle.workflowId, next.runId);
         const s = await pollUntil(

@@ -8,6 +8,7 @@ import { typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster, jobIds } from '../helpers/fast-cluster';
 import { FakeFlink } from '../helpers/flink-fake';
+import { recordHistory } from '../helpers/histories';
 import { startTimeSkippingServer } from '../helpers/time-skipping';
 
 /** The scheduled savepoint: taken while the job keeps running, its failure and its refusal. */
@@ -20,12 +21,17 @@ afterAll(async () => {
 });
 
 let runs = 0;
-function execute(run: FakeRun, input: Partial<SavepointInput> = {}) {
-  return run.client.workflow.execute(takeSavepoint, {
+async function execute(run: FakeRun, input: Partial<SavepointInput> = {}, record?: string) {
+  const handle = await run.client.workflow.start(takeSavepoint, {
     taskQueue: run.taskQueue,
     workflowId: `savepoint:fast:${++runs}`,
     args: [{ cluster: 'fast', ...input }],
   });
+  try {
+    return await handle.result();
+  } finally {
+    if (record) await recordHistory(record, handle);
+  }
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -41,7 +47,7 @@ describe('takeSavepoint with faked activities on the time-skipping server', () =
   it('takes a savepoint of the running job, which keeps running, under the maintenance lease', async () => {
     const f = new FakeFlink(fastCluster(), () => env.currentTimeMs()).running(jobIds.old);
     await withFakeWorker(env, f.fakes(), async (run) => {
-      const result = await execute(run);
+      const result = await execute(run, {}, 'savepoint-taken');
       expect(result).toMatchObject({ jobId: jobIds.old, location: expect.stringMatching(/savepoint-/) });
       expect(f.job(jobIds.old).state).toBe('RUNNING');
       expect(run.calls.count('stopWithSavepoint')).toBe(0);

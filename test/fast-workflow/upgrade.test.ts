@@ -9,6 +9,7 @@ import type { Fakes } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster, jobIds } from '../helpers/fast-cluster';
 import { FakeFlink } from '../helpers/flink-fake';
+import { recordHistory } from '../helpers/histories';
 import { startTimeSkippingServer } from '../helpers/time-skipping';
 
 /**
@@ -54,7 +55,9 @@ describe('upgrade with faked activities on the time-skipping server', () => {
   it('savepoint mode: stops with a savepoint, starts the new jar from it, and hands the new job to the monitor', async () => {
     const f = flink();
     await withFakeWorker(env, f.fakes(), async (run) => {
-      const result = await (await start(run)).result();
+      const handle = await start(run);
+      const result = await handle.result();
+      await recordHistory('upgrade-savepoint-mode', handle);
       expect(result.outcome).toBe('upgraded');
       const [next] = f.submitted();
       expect(next).toMatchObject({ jar: NEW_JAR, state: 'RUNNING' });
@@ -115,7 +118,9 @@ describe('upgrade with faked activities on the time-skipping server', () => {
     const f = flink();
     await withFakeWorker(env, f.fakes(), async (run) => {
       const before = await env.currentTimeMs();
-      const result = await (await start(run, { requireApproval: true, approvalTimeout: '6h' })).result();
+      const handle = await start(run, { requireApproval: true, approvalTimeout: '6h' });
+      const result = await handle.result();
+      await recordHistory('upgrade-approval-timeout', handle);
       expect(result.outcome).toBe('cancelled');
       expect(result.cancellation?.reason).toBe('no approval before the approval timeout');
       expect((result.cancellation?.at ?? 0) - before).toBeGreaterThanOrEqual(6 * 3_600_000);
@@ -205,7 +210,9 @@ describe('upgrade with faked activities on the time-skipping server', () => {
     const f = flink();
     f.breaks = (jar) => jar === NEW_JAR;
     await withFakeWorker(env, f.fakes(), async (run) => {
-      const result = await (await start(run)).result();
+      const handle = await start(run);
+      const result = await handle.result();
+      await recordHistory('upgrade-rollback', handle);
       expect(result.outcome).toBe('rolled-back');
       const [broken, restored] = f.submitted();
       expect(broken).toMatchObject({ jar: NEW_JAR, state: 'FAILED' });
