@@ -9,18 +9,21 @@ import { storedHistories } from '../helpers/histories';
  * Such a change goes behind `patched()` (README: Changing workflow code).
  */
 const histories = storedHistories();
+/** Replays run under the workflow id each history ran under (the monitor checks its own). */
+const nameOf = new Map(histories.map((h) => [h.workflowId, h.name]));
 const results = new Map<string, ReplayResult>();
 
 beforeAll(async () => {
   const replays = Worker.runReplayHistories(
     { workflowBundle: { codePath: inject('fastWorkflowBundlePath') } },
-    histories.map(({ name, history }) => ({ workflowId: name, history })),
+    histories.map(({ workflowId, history }) => ({ workflowId, history })),
   );
-  for await (const result of replays) results.set(result.workflowId, result);
+  for await (const result of replays) results.set(nameOf.get(result.workflowId) ?? result.workflowId, result);
 }, 120_000);
 
 describe('recorded histories replay on the current workflow code', () => {
-  it('has histories of every runbook to replay', () => {
+  it('has histories of every runbook to replay, each under a workflow id of its own', () => {
+    expect(nameOf.size).toBe(histories.length);
     const names = histories.map((h) => h.name);
     for (const runbook of ['monitor', 'upgrade', 'deploy', 'drill', 'savepoint'])
       expect(names.some((n) => n.startsWith(`${runbook}-`))).toBe(true);
