@@ -5,11 +5,13 @@ import type { SourceSpec } from '../config/source-schema';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
 import type { OnCluster } from '../flink/target';
+import { withDiskVerdict } from '../policy/disk';
 import { checkpointWindowMs, evaluateHealth } from '../policy/health';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
 import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
 import { databaseSources, type SourceAdapters } from '../sources';
+import { DiskWatch, type DiskWatchTarget } from './disk';
 import { observeCheckpoints, recentExceptions, recordsOut } from './flink';
 import { readLeader } from './leader';
 import { observeOutput } from './output';
@@ -32,6 +34,8 @@ export interface WatchTarget extends OnCluster {
   fileWindowMs: number;
   /** The job's CDC source (secret references only): asked on every look while the job runs. */
   source?: SourceSpec;
+  /** The cluster's volume folders: free space and inodes read on every look (src/policy/disk.ts). */
+  disk?: DiskWatchTarget;
 }
 
 function restProblem(error: unknown): Pick<JobObservation, 'restError' | 'restNoLeader'> {
@@ -222,15 +226,20 @@ export async function watchJob(
   const sourceWatch = new SourceWatch(input.target.source, input.target.output, sources, () =>
     ctx.heartbeat({ at: Date.now(), looking: 'source' }),
   );
+  const diskWatch = new DiskWatch(input.target.disk);
   for (let observations = 1; ; observations++) {
     const observation = await observeJob(input.target, exceptionsSince);
     exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
     observation.recordsFlatForMs = sourceWatch.recordsFlatFor(observation.recordsOutTotal, observation.at);
     if (input.target.source) ctx.heartbeat({ at: Date.now(), looking: 'source' });
     await sourceWatch.look(observation);
-    const evaluation = evaluateHealth(
-      observation,
-      sourceWatch.settings(input.target.fileWindowMs, observation.checkpoints?.intervalMs),
+    // A full or filling disk (the seeds' first cause of failing checkpoints): degraded, never a restart.
+    const evaluation = withDiskVerdict(
+      evaluateHealth(
+        observation,
+        sourceWatch.settings(input.target.fileWindowMs, observation.checkpoints?.intervalMs),
+      ),
+      await diskWatch.look(),
     );
     const next = confirmVerdict(confirmation, evaluation.verdict, input.confirmations);
     confirmation = next;

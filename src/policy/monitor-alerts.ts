@@ -1,4 +1,5 @@
 import type { Alert, Severity, WorkflowRef } from '../alerts/types';
+import { diskCritical } from './disk';
 import type { Verdict } from './monitor-state';
 
 /** Pure: the alerts a monitor sends, one incident per job's health and one for its restart budget. */
@@ -32,7 +33,9 @@ export function healthAlert(input: {
 }): Alert {
   const resolved = input.verdict === 'healthy' || input.verdict === 'idle';
   return {
-    severity: severityOf(input.verdict),
+    // A critically full disk makes a degraded job's alert critical: checkpoints fail next.
+    severity:
+      input.verdict === 'degraded' && diskCritical(input.reasons) ? 'critical' : severityOf(input.verdict),
     cluster: input.cluster,
     job: input.job,
     verdict: input.verdict,

@@ -16,6 +16,7 @@ import type { Alert } from '../alerts/types';
 import type { JobSpec } from '../config/schema';
 import { restTarget } from '../flink/target';
 import { type AlertPolicyState, decideAlert, initialAlertState } from '../policy/alert-policy';
+import { diskWatchTarget } from '../policy/disk';
 import { budgetAlert, healthAlert } from '../policy/monitor-alerts';
 import {
   HEALTHY,
@@ -249,6 +250,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
           jobId: m.jobId,
           fileWindowMs: cluster.monitor.fileWindow,
           source: job.source,
+          disk: diskWatchTarget(cluster),
         },
         knownVerdict,
         confirmations: CONFIRMATIONS,
