@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
@@ -6,6 +7,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -68,6 +70,17 @@ export interface MonitorMemory {
 /** A healthy watch returns at most every half hour: a few history events per monitored hour. */
 const WATCH_MAX_MS = 30 * 60_000;
 const CONFIRMATIONS = 2;
+
+/** Restart failures no retry can fix: escalate at once. */
+const FINAL_RESTART_FAILURES = new Set(['NoRestorePoint', 'UnsafeCancel']);
+
+/** The type of an application failure, thrown here or by an activity. */
+function failureType(error: unknown): string | undefined {
+  if (error instanceof ApplicationFailure) return error.type ?? undefined;
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)
+    return error.cause.type ?? undefined;
+  return undefined;
+}
 
 /**
  * The seeds' production-health-monitor.sh as a durable supervisor of one job: watch it, decide
@@ -357,7 +370,13 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       m.jobId = result.jobId;
     } catch (error) {
       record.error = String((error as Error).cause ?? error);
-      if (/NoRestorePoint|UnsafeCancel/.test(record.error)) m.escalated = true;
+      // A restart that found no state to restore, or could not cancel safely, is final. Earlier
+      // code matched the error's text, which never names the type: it waited out the cooldown
+      // and tried again. Runs that recorded that path replay it unpatched.
+      const final = patched('restart-failure-by-type')
+        ? FINAL_RESTART_FAILURES.has(failureType(error) ?? '')
+        : /NoRestorePoint|UnsafeCancel/.test(record.error);
+      if (final) m.escalated = true;
     }
     record.durationMs = Date.now() - at;
     countRestart(record.durationMs, {

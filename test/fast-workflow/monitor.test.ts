@@ -189,10 +189,7 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
     });
   });
 
-  // Known bug: restart() matches the error's text for /NoRestorePoint|UnsafeCancel/, but the
-  // text of an ApplicationFailure does not carry its type, so the monitor waits out the cooldown
-  // and tries again instead of escalating. Turn into it() once the match is on the failure type.
-  it.fails('escalates at once, without retrying, when a restart finds no state to restore', async () => {
+  it('escalates at once, without retrying, when a restart finds no state to restore', async () => {
     const watch = new WatchScript('failed');
     const inbox = new AlertInbox();
     const fakes = restartingCluster(cluster, {
@@ -214,10 +211,7 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
     });
   });
 
-  // Known bug: restart() matches the error's text for /NoRestorePoint|UnsafeCancel/, but the
-  // text of an ApplicationFailure does not carry its type, so the monitor waits out the cooldown
-  // and tries again instead of escalating. Turn into it() once the match is on the failure type.
-  it.fails('escalates when the job cannot be cancelled safely, and never submits over it', async () => {
+  it('escalates when the job cannot be cancelled safely, and never submits over it', async () => {
     const watch = new WatchScript('zombie');
     const inbox = new AlertInbox();
     const fakes = restartingCluster(cluster, {
