@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSandbox, SANDBOX_FILE } from '../../scripts/lib/sandbox';
+import { loadSandbox, SANDBOX_FILE, sandboxContainers, sandboxUp } from '../../scripts/lib/sandbox';
 import type { JobSpec, NamedCluster } from '../../src/config/schema';
 import { FlinkClusterClient } from '../../src/flink/cluster-client';
 import type { JobState } from '../../src/flink/types';
@@ -40,9 +40,18 @@ export function setFault(sb: Sandbox, fault: 'none' | 'stall' | 'fail' | 'slow')
   writeFileSync(join(sb.controlDir, 'fault'), `${fault}\n`);
 }
 
-/** Test set-up only: cancels every job still running and empties the output directory. */
+/**
+ * Test set-up only: brings back any container an earlier test left stopped (a failed failover
+ * test must not turn every later verdict into "no failover left"), cancels every job still
+ * running and empties the output directory.
+ */
 export async function resetSandbox(sb: Sandbox): Promise<void> {
   setFault(sb, 'none');
+  const down = (await sandboxContainers(sb.cluster)).filter((c) => !c.running).map((c) => c.name);
+  if (down.length > 0) {
+    console.warn(`resetSandbox: ${down.join(', ')} not running; starting the sandbox again`);
+    await sandboxUp(sb.cluster, () => undefined);
+  }
   const jobs = await sb.rest.call((c) => c.jobsOverview());
   const live = jobs.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state));
   for (const j of live) await sb.rest.call((c) => c.cancel(j.jid));
