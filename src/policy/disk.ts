@@ -61,8 +61,12 @@ export interface DiskVerdict {
   unreadable: string[];
 }
 
-/** Growth is trusted only when seen over at least this long (one look apart is noise). */
-export const MIN_FORECAST_SPAN_MS = 60_000;
+/**
+ * Growth is trusted only when seen over at least this long. A disk shared with other writers (a
+ * build, an image pull, another team's job) jumps by gigabytes within a minute or two; a forecast
+ * of hours drawn from such a jump is a false warning, and a warning holds a healthy verdict back.
+ */
+export const MIN_FORECAST_SPAN_MS = 10 * 60_000;
 /** How far back growth is measured. */
 export const FORECAST_WINDOW_MS = 3_600_000;
 

@@ -346,8 +346,9 @@ describe('the disk watch in the monitor', () => {
     await waitForCheckpointAfter(sb, jobId, 0);
 
     // No loop device here: the thresholds are set just above what the checkpoint disk holds now,
-    // so that a 256 MiB file in the checkpoint folder crosses the warning and nothing else does.
-    const FILL = 256 * 1024 ** 2;
+    // so that a 1 GiB file in the checkpoint folder crosses the warning. The disk is shared: the
+    // half-GiB margin leaves room for what other writers add while the monitor starts.
+    const FILL = 1024 ** 3;
     const fs = await statfs(checkpointsDir);
     const size = (fs.blocks - fs.bfree + fs.bavail) * fs.bsize;
     const usedPercent = ((fs.blocks - fs.bfree) * fs.bsize * 100) / size;

@@ -57,15 +57,15 @@ describe('aboutDuration', () => {
 
 describe('growthRate (least squares)', () => {
   it.each<[string, Array<{ at: number; value: number }>, number | undefined]>([
-    ['a steady 1 byte/ms', [0, 1, 2, 3].map((i) => ({ at: i * MIN, value: i * MIN })), 1],
-    ['flat', [0, 1, 2].map((i) => ({ at: i * MIN, value: 500 })), 0],
-    ['shrinking', [0, 1, 2].map((i) => ({ at: i * MIN, value: 1_000 - i * MIN })), -1],
+    ['a steady 1 byte/ms', [0, 5, 10, 15].map((i) => ({ at: i * MIN, value: i * MIN })), 1],
+    ['flat', [0, 5, 10].map((i) => ({ at: i * MIN, value: 500 })), 0],
+    ['shrinking', [0, 5, 10].map((i) => ({ at: i * MIN, value: 1_000 - i * MIN })), -1],
     ['one sample', [{ at: 0, value: 5 }], undefined],
     [
-      'two samples closer than a minute (noise)',
+      'a jump seen over less than ten minutes (noise on a shared disk)',
       [
         { at: 0, value: 0 },
-        { at: 30_000, value: 9 },
+        { at: 9 * MIN, value: 9 },
       ],
       undefined,
     ],
@@ -108,6 +108,13 @@ describe('diskVerdict', () => {
       [look(50, { at: NOW - HOUR }), look(55, { at: NOW - 30 * MIN })],
       'warning',
       ['checkpoints (/data/checkpoints): full in about 4 h at the growth of the last 60 min'],
+    ],
+    [
+      'a burst of 5 GB in two minutes is not a forecast',
+      [look(60)],
+      [look(55, { at: NOW - 2 * MIN })],
+      'ok',
+      [],
     ],
     [
       'slow growth beyond the horizon: ok',
