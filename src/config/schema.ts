@@ -170,6 +170,11 @@ export const jobSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe('on redeploy, stop the running job with a savepoint and start from it'),
+  /** The monitor restarts a job a person cancelled through REST only when this is set. */
+  restartCancelled: z
+    .boolean()
+    .default(false)
+    .describe('the monitor restarts the job after a person cancelled it through REST (default: alert only)'),
   output: outputSchema.optional(),
   probe: probeSchema.optional(),
   source: sourceSchema
