@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Five projects run in this order, each runnable alone (`npx vitest run --project unit`):
+ * Six projects run in this order, each runnable alone (`npx vitest run --project unit`):
  * unit (pure code), fast-workflow (the runbooks' real workflow code with faked activities on
  * Temporal's time-skipping test server, and the replay of recorded histories), workflow (real
- * Temporal dev server), integration (real Flink sandbox in Docker), e2e (runbooks against the
- * sandbox). The Temporal SDK's native runtime needs forks.
+ * Temporal dev server), integration (real Flink sandbox in Docker), then e2e (runbooks against
+ * the sandbox) and crash (a worker killed at every step, on a sandbox of its own) side by side.
+ * The Temporal SDK's native runtime needs forks.
  */
 const common = { pool: 'forks' as const, environment: 'node' as const };
 
@@ -55,6 +56,7 @@ export default defineConfig({
           ...common,
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: ['test/e2e/crash-points.test.ts'],
           globalSetup: ['test/setup/temporal-server.ts', 'test/setup/sandbox.ts'],
           // The e2e tests hand the runbooks variants of their sandbox as inline specs; their workers'
           // operator allows that (and each spec stays within its clusters file's paths and hosts).
@@ -62,6 +64,21 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 4 },
           testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          // The crash tests run on their own sandbox (crash-* containers, their own ports and
+          // Temporal server) beside e2e, in the same group: most of their time is waiting for the
+          // server to notice each killed worker, which costs the e2e tests next to nothing.
+          name: 'crash',
+          include: ['test/e2e/crash-points.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts', 'test/setup/images.ts'],
+          env: { FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
+          sequence: { groupOrder: 4 },
+          testTimeout: 900_000,
           hookTimeout: 600_000,
         },
       },

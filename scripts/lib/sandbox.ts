@@ -32,8 +32,15 @@ export async function loadSandbox(
   return { name: SANDBOX_CLUSTER, ...spec };
 }
 
+/**
+ * Runs one of the project's set-up scripts under a lock: two test projects run side by side
+ * (e2e and crash) and must not build the same image or jar at the same time.
+ */
 function run(script: string, args: string[] = []): void {
-  execFileSync('bash', [`${repoRoot}/${script}`, ...args], { stdio: 'inherit' });
+  mkdirSync(`${repoRoot}/.data`, { recursive: true });
+  execFileSync('flock', [`${repoRoot}/.data/prepare.lock`, 'bash', `${repoRoot}/${script}`, ...args], {
+    stdio: 'inherit',
+  });
 }
 
 /** Docker engine, images and the jobs' jars: each step is a no-op when already done. */

@@ -356,13 +356,14 @@ describe('monitorJob on the sandbox', () => {
 
   it('a healthy job costs a few history events per watch cycle', async () => {
     const jobId = await runningJob();
-    // Half-minute watch cycles instead of the default thirty minutes, so that several fit in the test.
-    const handle = await startMonitor({}, jobId, 30_000);
+    // 15-second watch cycles instead of the default thirty minutes, so that several fit in the test.
+    const cycleMs = 15_000;
+    const handle = await startMonitor({}, jobId, cycleMs);
     await waitForStatus(handle, (s) => s.verdict === 'healthy', 'healthy');
     const countEvents = async () => (await handle.fetchHistory()).events?.length ?? 0;
     const before = await countEvents();
     const cycles = 3;
-    await new Promise((r) => setTimeout(r, cycles * 30_000 + 3_000));
+    await new Promise((r) => setTimeout(r, cycles * cycleMs + 3_000));
     const perCycle = ((await countEvents()) - before) / cycles;
     const perHour = perCycle * 2; // the default watch reports every 30 minutes
     console.log(
