@@ -1,3 +1,4 @@
+import { type JobEnd, restartAfterEnd } from './job-end';
 import type { Lease, RestartRecord, Verdict } from './monitor-state';
 import { RESTARTABLE } from './monitor-state';
 
@@ -17,6 +18,10 @@ export type RecoveryAction =
   | { action: 'stand-down'; reason: string }
   | { action: 'wait-cooldown'; reason: string; retryAt: number }
   | { action: 'escalate'; reason: string }
+  /** Someone else ended the job on purpose, or it finished: tell people, do not restart. */
+  | { action: 'hold'; reason: string; advice: string }
+  /** Missing right after a leader change: the new leader may still be recovering it from HA storage. */
+  | { action: 'wait-recovery'; reason: string; retryAt: number }
   | { action: 'restart'; reason: string; attempt: number };
 
 export interface RecoveryContext {
@@ -28,6 +33,14 @@ export interface RecoveryContext {
   lease?: Lease;
   /** Already escalated for this incident: people have it; do not act again until it heals. */
   escalated: boolean;
+  /** How the job ended, when it did (src/policy/job-end.ts). */
+  ended?: JobEnd;
+  /** The job's spec asks for a restart after a person's cancel too. */
+  restartCancelled?: boolean;
+  /** Since when the cluster has not known the job (MISSING). */
+  missingSince?: number;
+  /** How long HA job recovery may take after a leader change (src/policy/ha-recovery.ts). */
+  recoveryWindowMs?: number;
 }
 
 export function policyRestartsInWindow(
@@ -49,6 +62,17 @@ export function decideRecovery(ctx: RecoveryContext): RecoveryAction {
   }
   if (ctx.paused) return { action: 'none', reason: 'recovery is paused' };
   if (ctx.escalated) return { action: 'none', reason: 'escalated to people; waiting for the job to heal' };
+  const end = restartAfterEnd(ctx.ended, { restartCancelled: ctx.restartCancelled === true });
+  if (!end.restart) return { action: 'hold', reason: end.reason, advice: end.action };
+  if (ctx.missingSince !== undefined && ctx.recoveryWindowMs !== undefined) {
+    const retryAt = ctx.missingSince + ctx.recoveryWindowMs;
+    if (ctx.now < retryAt)
+      return {
+        action: 'wait-recovery',
+        reason: `the cluster does not know the job since ${new Date(ctx.missingSince).toISOString()}: waiting up to ${Math.round(ctx.recoveryWindowMs / 1000)} s for HA job recovery after a leader change`,
+        retryAt,
+      };
+  }
 
   const used = policyRestartsInWindow(ctx.restarts, ctx.now, ctx.budget.windowMs);
   if (used.length >= ctx.budget.maxRestarts) {
