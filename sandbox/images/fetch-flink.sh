@@ -10,15 +10,18 @@ if [ -f "$dist/.complete" ]; then echo "$dist"; exit 0; fi
 
 mkdir -p "$cache/download"
 cd "$cache/download"
-[ -f "apache-flink-libraries-$version.tar.gz" ] ||
+# The sdist's name is normalised from 2.x on (apache_flink_libraries-2.3.0.tar.gz, same top folder).
+sdist() { ls apache-flink-libraries-"$version".tar.gz apache_flink_libraries-"$version".tar.gz 2>/dev/null | head -1 || true; }
+[ -n "$(sdist)" ] ||
   pip download -q --no-deps --no-binary :all: "apache-flink-libraries==$version" -d . >&2
+libraries=$(sdist)
+[ -n "$libraries" ] || { echo "fetch-flink.sh: no apache-flink-libraries $version sdist downloaded" >&2; exit 1; }
 ls apache_flink-"$version"-*.whl >/dev/null 2>&1 ||
   pip download -q --no-deps --only-binary :all: --python-version 3.11 \
     --platform manylinux2014_x86_64 "apache-flink==$version" -d . >&2
 
 rm -rf "$dist.tmp" && mkdir -p "$dist.tmp"
-tar -xzf "apache-flink-libraries-$version.tar.gz" -C "$dist.tmp" --strip-components=2 \
-  "apache-flink-libraries-$version/deps"
+tar -xzf "$libraries" -C "$dist.tmp" --strip-components=2 "${libraries%.tar.gz}/deps"
 rm -rf "$dist.tmp/licenses"
 python3 - "$dist.tmp/wheel" apache_flink-"$version"-*.whl <<'PY'
 import sys, zipfile
