@@ -3,6 +3,7 @@ import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNotFoundError } from '../flink/errors';
 import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary, JobState } from '../flink/types';
+import { retentionOf, retentionProblem } from '../policy/checkpoint-retention';
 import { waitUntil } from './heartbeat';
 
 /**
@@ -108,12 +109,19 @@ export async function cancelJob(
   if (state === 'MISSING' || ['CANCELED', 'FAILED', 'FINISHED'].includes(state))
     return { cancelled: false, state };
   if (input.stateSafeIn === 'checkpoint') {
-    const latest = (await rest(input).call((c) => c.checkpoints(input.jobId))).latest;
+    const [stats, config] = await Promise.all([
+      rest(input).call((c) => c.checkpoints(input.jobId)),
+      rest(input).call((c) => c.checkpointConfig(input.jobId)),
+    ]);
+    const latest = stats.latest;
     const safe = [latest.completed, latest.savepoint].some((cp) => cp?.external_path);
     if (!safe)
       throw new UnsafeCancelError(
         `job ${input.jobId} has no completed checkpoint or savepoint; not cancelling`,
       );
+    // A checkpoint is no safe place when the cancel itself deletes it (Flink's default).
+    const problem = retentionProblem(input.jobId, retentionOf(config.externalization));
+    if (problem) throw new UnsafeCancelError(`not cancelling ${problem}`);
   } else if (!input.stateSafeIn.savepoint) {
     throw new UnsafeCancelError(`no savepoint location given for job ${input.jobId}; not cancelling`);
   }

@@ -74,4 +74,5 @@ export {
   savepointsInUse,
 } from './savepoints';
 export { checkSourceReadiness } from './source-readiness';
+export { findStateOnDisk } from './state-on-disk';
 export { findJobId, watchJob } from './watch';

@@ -91,6 +91,14 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
           throw error;
         });
       observation.jobState = job?.state ?? 'MISSING';
+      if (job?.state === 'CANCELED') {
+        // A cancel through REST leaves no failure behind; a failure the cluster acted on does.
+        // Failures before the job last became RUNNING were recovered from: they do not count.
+        const since = job.timestamps.RUNNING ?? 0;
+        observation.failuresInHistory = await recentExceptions({ ...on, jobId, since, max: 10 })
+          .then((entries) => entries.length)
+          .catch(() => undefined);
+      }
       if (job?.state === 'RUNNING') {
         // Flink's times are measured on Flink's clock: the JobManager's `now` in this answer.
         const flinkNow = typeof job.now === 'number' && job.now > 0 ? job.now : at;

@@ -57,6 +57,8 @@ export interface JobObservation {
   jobManagers?: { expected: number; down: Array<{ url: string; role: string }> };
   /** Exceptions the job threw since the previous look. */
   newExceptions?: Array<{ name: string; firstLine: string; at: number }>;
+  /** For a CANCELED job: failures in its exception history since it last became RUNNING (none: a person cancelled it). */
+  failuresInHistory?: number;
   /** How long since the job last became RUNNING (a restart by Flink starts it again), on the JobManager's clock. */
   runningForMs?: number;
 }
