@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -8,7 +9,12 @@ import { defineConfig } from 'vitest/config';
  * the sandbox) and crash (a worker killed at every step, on a sandbox of its own) side by side.
  * The Temporal SDK's native runtime needs forks.
  */
-const common = { pool: 'forks' as const, environment: 'node' as const };
+const common = {
+  pool: 'forks' as const,
+  environment: 'node' as const,
+  // Tests write drill reports into throw-away folders: the worker's operator allows the temp folder.
+  env: { FLINK_RUNBOOKS_REPORT_ROOTS: tmpdir() },
+};
 
 export default defineConfig({
   test: {
@@ -60,7 +66,7 @@ export default defineConfig({
           globalSetup: ['test/setup/temporal-server.ts', 'test/setup/sandbox.ts'],
           // The e2e tests hand the runbooks variants of their sandbox as inline specs; their workers'
           // operator allows that (and each spec stays within its clusters file's paths and hosts).
-          env: { FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
+          env: { ...common.env, FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
           poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 4 },
           testTimeout: 600_000,
@@ -76,7 +82,7 @@ export default defineConfig({
           name: 'crash',
           include: ['test/e2e/crash-points.test.ts'],
           globalSetup: ['test/setup/temporal-server.ts', 'test/setup/images.ts'],
-          env: { FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
+          env: { ...common.env, FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
           sequence: { groupOrder: 4 },
           testTimeout: 900_000,
           hookTimeout: 600_000,

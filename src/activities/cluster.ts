@@ -2,6 +2,7 @@ import { type ClusterRef, selectJob } from '../config/load';
 import type { JobManagerSpec, JobSpec, NamedCluster, RestAccess } from '../config/schema';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkRestError } from '../flink/errors';
+import { resolveReportDir } from '../trust/report-dir';
 import { resolveTrustedCluster } from '../trust/resolve';
 
 /**
@@ -9,16 +10,26 @@ import { resolveTrustedCluster } from '../trust/resolve';
  * worker's operator allows it and it stays inside the trust boundary (src/trust/). Every runbook
  * calls this first, so a refused spec has touched nothing.
  */
-export async function resolveCluster(ref: ClusterRef): Promise<NamedCluster> {
+export async function resolveCluster(ref: ClusterRef & { reportDir?: string }): Promise<NamedCluster> {
+  refuseUntrustedReportDir(ref.reportDir);
   return resolveTrustedCluster(ref);
 }
 
 /** The cluster and the job a runbook acts on; `job` may be left out when the cluster has one job. */
 export async function resolveClusterJob(
-  ref: ClusterRef & { job?: string },
+  ref: ClusterRef & { job?: string; reportDir?: string },
 ): Promise<{ cluster: NamedCluster; job: JobSpec }> {
+  refuseUntrustedReportDir(ref.reportDir);
   const cluster = await resolveTrustedCluster(ref);
   return { cluster, job: selectJob(cluster, ref.job) };
+}
+
+/**
+ * A runbook given a report folder (the drill, housekeeping, the daily check) learns in its first
+ * activity whether the worker allows it, before anything is stopped or removed.
+ */
+function refuseUntrustedReportDir(reportDir: string | undefined): void {
+  if (reportDir !== undefined) resolveReportDir(reportDir);
 }
 
 export interface JobManagerProbe {

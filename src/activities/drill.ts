@@ -31,6 +31,7 @@ import {
 import type { AfterRestoreWatch, Rejoin } from '../policy/drill-verdict';
 import { haAgreementReport } from '../policy/ha-agreement';
 import { pickRunningJob } from '../policy/upgrade-plan';
+import { resolveReportDir } from '../trust/report-dir';
 import { sleep, unlessFinal } from '../util/poll';
 import { getData, ZooKeeperUnavailableError } from '../zookeeper/client';
 import { decodeConnectionInfo } from '../zookeeper/connection-info';
@@ -48,7 +49,6 @@ import { checkOutputSequence, observeOutput } from './output';
  * the report files. Decisions (is the cluster fit for a drill, what passed) are in src/policy.
  */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DEFAULT_REPORT_DIR = 'reports';
 
 export class ReportNotWrittenError extends Error {
   override name = 'ReportNotWritten';
@@ -745,11 +745,6 @@ export async function writeDrillReport(
   await writeAtomically(svgPath, svg);
   await writeAtomically(markdownPath, input.markdown);
   return { markdownPath, svgPath, svg };
-}
-
-export function resolveReportDir(reportDir: string | undefined): string {
-  const dir = reportDir ?? DEFAULT_REPORT_DIR;
-  return isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir);
 }
 
 async function renderChart(spec: Record<string, unknown>): Promise<string> {

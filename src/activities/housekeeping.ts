@@ -12,7 +12,7 @@ import {
   parseFoundFiles,
 } from '../policy/housekeeping';
 import { hostPathFor } from '../policy/retention';
-import { resolveReportDir } from './drill';
+import { resolveReportDir } from '../trust/report-dir';
 
 /**
  * The housekeeping runbook's hands: list and remove checkpoint folders, drill reports and

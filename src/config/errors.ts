@@ -14,6 +14,7 @@ export const CONFIG_ERROR_TYPES = [
   'ClustersFileUnreadable',
   'InlineSpecRefused',
   'UntrustedSpec',
+  'ReportDirRefused',
 ] as const;
 
 export class InvalidClusterSpecError extends Error {

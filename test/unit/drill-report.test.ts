@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveReportDir, writeDrillReport } from '../../src/activities/drill';
+import { writeDrillReport } from '../../src/activities/drill';
 import { matchLogEvidence, parseFlinkLog, utcOffsetMinutes } from '../../src/policy/drill-logs';
 import type { DrillBaseline } from '../../src/policy/drill-plan';
 import { type DrillReport, renderDrillMarkdown, timelineChartSpec } from '../../src/policy/drill-report';
 import { buildTimeline, type Milestones } from '../../src/policy/drill-timeline';
 import { judgeDrill } from '../../src/policy/drill-verdict';
+import { resolveReportDir } from '../../src/trust/report-dir';
 
 /** Lines as the sandbox's JobManagers log them (Flink 1.20.3, log4j's default pattern, UTC). */
 const LOG = `2026-11-21 06:29:06,893 INFO  org.apache.flink.runtime.dispatcher.DispatcherRestEndpoint   [] - http://127.0.0.1:8382 was granted leadership with leaderSessionID=bae5e139-61a2-4fbb-bca1-73d55390ba0d
@@ -258,6 +259,7 @@ describe('the report', () => {
       }),
     ).rejects.toMatchObject({ name: 'ReportNotWritten' });
     expect(resolveReportDir(undefined)).toMatch(/\/reports$/);
-    expect(resolveReportDir('/tmp/x')).toBe('/tmp/x');
+    expect(resolveReportDir('reports/drills')).toMatch(/\/reports\/drills$/);
+    expect(() => resolveReportDir('/etc/cron.d')).toThrow(/outside the report folders/);
   });
 });

@@ -20,7 +20,7 @@ import { bytesText } from '../../src/policy/housekeeping';
 import { useTemporalClient } from '../../src/temporal/client-holder';
 import { pollUntil } from '../../src/util/poll';
 import { createWorker } from '../../src/worker';
-import { dailyCheck, housekeeping, monitorJob } from '../../src/workflows';
+import { dailyCheck, failoverDrill, housekeeping, monitorJob } from '../../src/workflows';
 import type { HousekeepingResult } from '../../src/workflows/housekeeping-api';
 import {
   acquireLeaseUpdate,
@@ -29,6 +29,7 @@ import {
   statusQuery,
 } from '../../src/workflows/monitor-api';
 import { type AlertReceiver, startAlertReceiver } from '../helpers/alert-receiver';
+import { scheduledActivities } from '../helpers/history-scan';
 import { listenOnLoopback } from '../helpers/listen';
 
 /**
@@ -403,7 +404,6 @@ describe('housekeeping with the real activities on real folders', () => {
       { keepDrillReports: 0 },
       /keepDrillReports must be a whole number of at least 1, got 0/,
     ],
-    ['a report folder with ..', { reportDir: 'reports/../..' }, /reportDir .* has a "\.\."/],
     [
       'checkpoints outside the volumes',
       { cluster: 'wf-hk-unmounted' },
@@ -418,6 +418,36 @@ describe('housekeeping with the real activities on real folders', () => {
     expect(failure.message).toMatch(message);
     expect(tree()).toEqual(before);
   });
+
+  it.each([
+    ['housekeeping', '/etc/cron.d'],
+    ['housekeeping', 'reports/../..'],
+    ['dailyCheck', '/etc/cron.d'],
+    ['failoverDrill', '/etc/cron.d'],
+  ] as const)(
+    '%s given reportDir %s, outside the folders the worker allows, is refused in its first step',
+    async (runbook, reportDir) => {
+      seedLeftovers();
+      const before = tree();
+      const workflowId = `${runbook}-${randomUUID()}`;
+      const args = [
+        { cluster: 'wf-hk', reportDir, ...(runbook === 'failoverDrill' ? { kind: 'stop-leader' } : {}) },
+      ];
+      const workflow = { housekeeping, dailyCheck, failoverDrill }[runbook];
+      const error = await client.workflow.execute(workflow, { taskQueue, workflowId, args } as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      const failure = (error as WorkflowFailedError).cause?.cause as { type?: string; message: string };
+      expect(failure.type).toBe('ReportDirRefused');
+      expect(failure.message).toMatch(/is outside the report folders this worker allows/);
+      expect(await scheduledActivities(client, workflowId)).toEqual([
+        runbook === 'failoverDrill' ? 'resolveClusterJob' : 'resolveCluster',
+      ]);
+      expect(tree()).toEqual(before);
+    },
+  );
 
   it('removes no checkpoint folder when the JobManagers cannot be asked', async () => {
     seedLeftovers();
