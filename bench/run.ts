@@ -2,7 +2,7 @@
  * The benchmarks: how fast and how cheaply the runbooks restore service, against what the seeds'
  * users do today, both sides in one run on the same sandbox.
  *
- *   npm run bench -- zombie|upgrade|failover|scale|cdc-restarts|all [options]
+ *   npm run bench -- zombie|zombie-seeds|soak|upgrade|failover|scale|cdc-restarts|all [options]
  *
  * Each benchmark starts what it needs (a Temporal dev server on a free port, workers, the bench
  * sandbox from bench/fixtures/bench-sandbox.yaml), writes bench/results/<name>-<ISO time>.json and
@@ -23,15 +23,20 @@ import type { BenchContext, Benchmark, BenchOptions } from './lib/context';
 import { formatResult, writeResult } from './lib/report';
 import { type BenchTemporal, startBenchTemporal } from './lib/temporal';
 import { runScale } from './scale';
+import { runSoak } from './soak';
 import { runUpgrade } from './upgrade';
 import { runZombie } from './zombie';
+import { runZombieSeeds } from './zombie-seeds';
 
-const USAGE = `usage: npm run bench -- zombie|upgrade|failover|scale|cdc-restarts|all [options]
+const USAGE = `usage: npm run bench -- zombie|zombie-seeds|soak|upgrade|failover|scale|cdc-restarts|all [options]
   --clusters FILE --cluster NAME   the sandbox (default bench/fixtures/bench-sandbox.yaml, bench-sandbox)
   --any-containers                 allow a sandbox whose containers lack the bench- prefix
   --keep-sandbox                   leave the sandbox running afterwards
   --out DIR                        where the JSON results go (default bench/results)
-  zombie:  --only runbook-5s,runbook-60s,seeds     rows to run (default all three)
+  zombie:  --only runbook-5s,runbook-60s,seeds     rows to run (default all three; the bench sandbox's fast checkpoints)
+  zombie-seeds: --trials N --only stuck-checkpoint,dead-source
+                                                   on the seeds' settings, ours and the seeds' side by side (default 3 trials)
+  soak:    --minutes M --only quiet,bursts          a quiet source and one with bursts, M minutes each (default 30)
   upgrade: --trials N                               trials per side (default 5)
   failover: --trials N                              drills per kind, stop-leader and kill-leader (default 3)
   scale:   --sizes 100,500,1000 --intervals 60,15 --window SECONDS (default: interval + 15 s)
@@ -40,6 +45,8 @@ const USAGE = `usage: npm run bench -- zombie|upgrade|failover|scale|cdc-restart
 /** The benchmarks in the order `all` runs them. */
 const BENCHMARKS: Record<string, Benchmark | { skipped: string }> = {
   zombie: runZombie,
+  'zombie-seeds': runZombieSeeds,
+  soak: runSoak,
   upgrade: runUpgrade,
   failover: runFailover,
   scale: runScale,
@@ -61,6 +68,7 @@ function parseOptions(argv: string[]): { names: string[]; options: BenchOptions 
       sizes: { type: 'string' },
       intervals: { type: 'string' },
       window: { type: 'string' },
+      minutes: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -89,6 +97,7 @@ function parseOptions(argv: string[]): { names: string[]; options: BenchOptions 
       sizes: numbers(values.sizes, [100, 500, 1000]),
       intervals: numbers(values.intervals, [60, 15]),
       windowS: values.window === undefined ? undefined : numbers(values.window, [])[0],
+      minutes: values.minutes === undefined ? undefined : numbers(values.minutes, [])[0],
     },
   };
 }

@@ -14,11 +14,10 @@
  * source connection, which is why the seeds restart); whoever stopped the job.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { MonitorStatus } from '../src/policy/monitor-state';
+import type { Client } from '@temporalio/client';
 import { pollUntil, sleep } from '../src/util/poll';
 import { monitorJob } from '../src/workflows';
-import { monitorWorkflowId, statusQuery } from '../src/workflows/monitor-api';
+import { monitorWorkflowId } from '../src/workflows/monitor-api';
 import {
   type BenchSandbox,
   flinkVersion,
@@ -29,6 +28,7 @@ import {
 } from './lib/bench-sandbox';
 import type { BenchContext } from './lib/context';
 import { collectEnvironment } from './lib/environment';
+import { monitorStatus, recordTimeline, type TimelineEntry, waitStatus } from './lib/monitor-watch';
 import { type HealthyAgain, liftStallWhenStopped, sequenceFigures, waitHealthyAgain } from './lib/observe';
 import { type BenchResult, fig, type GoalVerdict, round, seconds } from './lib/report';
 import { startSeedScript } from './lib/seed-scripts';
@@ -67,61 +67,7 @@ interface Trial {
   rows: Awaited<ReturnType<typeof sequenceFigures>>;
 }
 
-const status = (handle: WorkflowHandle) => handle.query(statusQuery);
-
-interface TimelineEntry {
-  at: number;
-  verdict: string;
-  phase: string;
-  restarts: number;
-  reason?: string;
-}
-
-/** Polls the monitor's status query every 250 ms and keeps each change: the trial's audit trail. */
-function recordTimeline(handle: WorkflowHandle): { entries: TimelineEntry[]; stop(): void } {
-  const entries: TimelineEntry[] = [];
-  let stopped = false;
-  void (async () => {
-    while (!stopped) {
-      const s = await status(handle).catch(() => undefined);
-      const last = entries.at(-1);
-      if (
-        s &&
-        (!last || last.verdict !== s.verdict || last.phase !== s.phase || last.restarts !== s.restarts.length)
-      ) {
-        entries.push({
-          at: Date.now(),
-          verdict: s.verdict,
-          phase: s.phase,
-          restarts: s.restarts.length,
-          reason: s.reasons[0],
-        });
-      }
-      await sleep(250);
-    }
-  })();
-  return {
-    entries,
-    stop: () => {
-      stopped = true;
-    },
-  };
-}
-
-function waitStatus(
-  handle: WorkflowHandle,
-  test: (s: MonitorStatus) => boolean,
-  what: string,
-  timeoutMs: number,
-) {
-  return pollUntil(
-    async () => {
-      const s = await status(handle);
-      return test(s) ? s : undefined;
-    },
-    { timeoutMs, intervalMs: 250, what },
-  );
-}
+const status = monitorStatus;
 
 async function runbookTrial(
   ctx: BenchContext,

@@ -12,7 +12,7 @@ export interface BenchOptions {
   keepSandbox: boolean;
   /** Where results go (default bench/results). */
   out?: string;
-  /** zombie: which rows to run (runbook-5s, runbook-60s, seeds); default all three. */
+  /** zombie: which rows to run (runbook-5s, runbook-60s, seeds); zombie-seeds: stuck-checkpoint, dead-source; soak: quiet, bursts. Default all. */
   only?: string[];
   /** upgrade: trials per side (default 5); failover: drills per kind (its default, 3, unless --trials is given). */
   trials: number;
@@ -23,6 +23,8 @@ export interface BenchOptions {
   intervals: number[];
   /** scale: the steady window per step (s); default the interval + 15 s, so every job is looked at in it. */
   windowS?: number;
+  /** soak: minutes per soak (default 30). */
+  minutes?: number;
 }
 
 /** Shared by the benchmarks of one run: started on first use, stopped by the runner. */

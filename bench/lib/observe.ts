@@ -20,16 +20,22 @@ export interface HealthyAgain {
   at: number;
 }
 
+/**
+ * `jobName` limits the search to jobs of that name, for a cluster that runs more than one job
+ * (the side-by-side benchmarks); any cluster with a REST client and an output folder will do.
+ */
 export async function waitHealthyAgain(
-  sb: BenchSandbox,
+  sb: Pick<BenchSandbox, 'rest' | 'outputDir'>,
   oldJobId: string,
   timeoutMs: number,
+  jobName?: string,
 ): Promise<HealthyAgain> {
   return pollUntil(
     async () => {
       const jobs = await sb.rest.call((c) => c.jobsOverview());
       const fresh = jobs
         .filter((j) => j.jid !== oldJobId && j.state === 'RUNNING')
+        .filter((j) => jobName === undefined || j.name === jobName)
         .sort((a, b) => b['start-time'] - a['start-time'])[0];
       if (!fresh) return undefined;
       const [job, cps, output] = await Promise.all([

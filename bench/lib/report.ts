@@ -44,6 +44,8 @@ export interface BenchResult {
   finishedAt: string;
   durationS: number;
   environment: Environment;
+  /** The settings the figures were measured with, in words (the README's Performance table shows it). */
+  settings?: string;
   figures: Record<string, unknown>;
   goals: GoalVerdict[];
   tables: Table[];
