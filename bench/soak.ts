@@ -19,7 +19,7 @@ import { monitorWorkflowId } from '../src/workflows/monitor-api';
 import { cdcRowFigures, cdcSandboxUp, cdcSide, resetCdcSides, startCdcSide } from './lib/cdc-side';
 import type { BenchContext } from './lib/context';
 import { collectEnvironment } from './lib/environment';
-import { monitorStatus, recordTimeline, type TimelineEntry, waitStatus } from './lib/monitor-watch';
+import { monitorStatus, recordTimeline, verdictTimes, waitStatus } from './lib/monitor-watch';
 import { type BenchResult, type GoalVerdict, round } from './lib/report';
 import { startSeedScript } from './lib/seed-scripts';
 import { inlineSpecOf, SEEDS_MONITOR, SEEDS_SCRIPT_ENV, SEEDS_SETTINGS } from './lib/seeds-settings';
@@ -30,18 +30,6 @@ type Kind = (typeof SOAK_KINDS)[number];
 
 const BURST = { everyMs: 10 * 60_000, transactions: 20 };
 const QUIET_VERDICTS = new Set(['healthy', 'idle']);
-
-/** Pure: how long each verdict held over [from, to], from the timeline's changes. */
-export function verdictTimes(entries: TimelineEntry[], from: number, to: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  const inWindow = entries.filter((e) => e.at <= to);
-  inWindow.forEach((e, i) => {
-    const start = Math.max(e.at, from);
-    const end = Math.min(inWindow[i + 1]?.at ?? to, to);
-    if (end > start) out[e.verdict] = round((out[e.verdict] ?? 0) + (end - start) / 1000, 1);
-  });
-  return out;
-}
 
 interface SoakRun {
   kind: Kind;
@@ -127,6 +115,7 @@ export async function runSoak(ctx: BenchContext): Promise<BenchResult> {
         run.restarts = status.restarts.length;
         const entries = timeline.entries;
         run.warnings = entries
+          .filter((e, i) => e.verdict !== entries[i - 1]?.verdict)
           .filter((e) => e.at >= from && !QUIET_VERDICTS.has(e.verdict))
           .map((e) => ({ t: round((e.at - from) / 1000, 1), verdict: e.verdict, reason: e.reason }));
         run.verdictSeconds = verdictTimes(entries, from, Date.now());

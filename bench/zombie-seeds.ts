@@ -32,6 +32,7 @@
  * looks) and the fault lands half an interval after both: the mean phase for a 60 s monitor.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { proxyFault } from '../scripts/lib/cdc-faults';
 import { startWorkload, type Workload } from '../scripts/lib/cdc-workload';
@@ -57,7 +58,7 @@ import {
   waitStatus,
 } from './lib/monitor-watch';
 import { type HealthyAgain, liftStallWhenStopped, sequenceFigures, waitHealthyAgain } from './lib/observe';
-import { type BenchResult, fig, type GoalVerdict, round } from './lib/report';
+import { type BenchResult, fig, type GoalVerdict, round, spread } from './lib/report';
 import { startSeedScript } from './lib/seed-scripts';
 import {
   inlineSpecOf,
@@ -165,7 +166,11 @@ function stallArena(sb: BenchSandbox): Arena {
     },
     reset: async () => {
       await resetSandbox(sb);
-      for (const s of Object.values(sides)) setFault(s, 'none');
+      // The monitor reads a missing output folder as an observation error: each side's exists.
+      for (const s of Object.values(sides)) {
+        mkdirSync(s.outputDir, { recursive: true });
+        setFault(s, 'none');
+      }
     },
     start: (side) => startSampleJob(sides[side]),
     inject: async () => {
@@ -385,20 +390,6 @@ async function runTrial(
     await arena.settle?.();
   }
   return [ours, seeds];
-}
-
-/** Median and range of the figures present; null where none is. */
-export function spread(values: Array<number | undefined>) {
-  const xs = values.filter((v): v is number => v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
-  if (xs.length === 0) return { median: null, min: null, max: null, n: 0 };
-  const mid = Math.floor(xs.length / 2);
-  const median = xs.length % 2 ? (xs[mid] as number) : ((xs[mid - 1] as number) + (xs[mid] as number)) / 2;
-  return {
-    median: round(median, 1),
-    min: round(xs[0] as number, 1),
-    max: round(xs.at(-1) as number, 1),
-    n: xs.length,
-  };
 }
 
 const showSpread = (s: ReturnType<typeof spread>, of: number, unit = ' s') =>

@@ -2,6 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { pollUntil, sleep } from '../../src/util/poll';
 import { statusQuery } from '../../src/workflows/monitor-api';
+import { round } from './report';
 
 /**
  * What the benchmarks read from a running monitorJob: its status query, polled, and the changes
@@ -66,3 +67,15 @@ export function waitStatus(
 /** The confirmed zombie verdict, or the restart it led to (whichever the poll sees first). */
 export const confirmedZombie = (s: MonitorStatus) =>
   s.verdict === 'zombie' || s.phase === 'restarting' || s.restarts.length > 0;
+
+/** Pure: how long each verdict held over [from, to], from the timeline's changes. */
+export function verdictTimes(entries: TimelineEntry[], from: number, to: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  const inWindow = entries.filter((e) => e.at <= to);
+  inWindow.forEach((e, i) => {
+    const start = Math.max(e.at, from);
+    const end = Math.min(inWindow[i + 1]?.at ?? to, to);
+    if (end > start) out[e.verdict] = round((out[e.verdict] ?? 0) + (end - start) / 1000, 1);
+  });
+  return out;
+}

@@ -110,3 +110,17 @@ export function percentile(values: number[], p: number): number | undefined {
 
 export const seconds = (ms: number | undefined | null) =>
   ms === undefined || ms === null ? undefined : round(ms / 1000, 1);
+
+/** Median and range of the figures present; null where none is. */
+export function spread(values: Array<number | undefined>) {
+  const xs = values.filter((v): v is number => v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
+  if (xs.length === 0) return { median: null, min: null, max: null, n: 0 };
+  const mid = Math.floor(xs.length / 2);
+  const median = xs.length % 2 ? (xs[mid] as number) : ((xs[mid - 1] as number) + (xs[mid] as number)) / 2;
+  return {
+    median: round(median, 1),
+    min: round(xs[0] as number, 1),
+    max: round(xs.at(-1) as number, 1),
+    n: xs.length,
+  };
+}
