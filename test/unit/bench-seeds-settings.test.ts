@@ -19,7 +19,6 @@ import { resolveTrustedCluster } from '../../src/trust/resolve';
  * benchmark run on Docker would fail at its first trial.
  */
 const BENCH_FILE = 'bench/fixtures/bench-sandbox.yaml';
-const SANDBOX_FILE = 'sandbox/clusters.yaml';
 
 async function cluster(file: string, name: string): Promise<NamedCluster> {
   const spec = (await loadClustersFile(file)).clusters[name];
@@ -82,7 +81,7 @@ describe("the benchmarks' jobs on the seeds' settings", () => {
   });
 
   it("passes the benchmark worker's trust boundary: the sample side as it is, the CDC side with the listed folders, secret and host", async () => {
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       FLINK_RUNBOOKS_CLUSTERS: BENCH_FILE,
       FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true',
