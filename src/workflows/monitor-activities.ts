@@ -13,7 +13,7 @@ export const { watchJob } = runbookActivities({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
-export const { findJobId, getJobState, observeCheckpoints } = runbookActivities({
+export const { findJobId, getJobState, observeCheckpoints, listJobs, findStateOnDisk } = runbookActivities({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_FLINK_ERRORS] },
 });

@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, uuid4 } from '@temporalio/workflow';
 import type { JobSpec } from '../config/schema';
 import type { OnCluster } from '../flink/target';
 import {
@@ -11,6 +11,7 @@ import {
   waitForJobState,
   waitForSavepoint,
 } from './monitor-activities';
+import { restartSafely } from './restart-safely';
 
 /**
  * The seeds' fix-ha-job-restart.sh, done so that no state is lost: restart the job from a
@@ -25,12 +26,22 @@ export interface RestartPlan {
   prefer: 'savepoint' | 'checkpoint';
   savepointTimeoutMs: number;
   verifyTimeoutMs: number;
+  /** The cluster's volumes: where the job's savepoint and checkpoint directories are on this machine. */
+  volumes?: Array<{ host: string; container: string }>;
 }
+
+/**
+ * Restarts that look on disk when the cluster lost the job, cancel only retained checkpoints and
+ * never submit a second live job of the name. Monitors that recorded a restart before replay it
+ * as it ran.
+ */
+export const RESTART_KEEPS_STATE = 'restart-keeps-state-one-live-job';
 
 export interface RestartResult {
   jobId: string;
   restoredFrom: string;
-  via: 'savepoint' | 'checkpoint';
+  /** disk: found in the job's directories; adopted: a live copy this monitor had submitted. */
+  via: 'savepoint' | 'checkpoint' | 'disk' | 'adopted';
 }
 
 const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'] as const;
@@ -44,6 +55,11 @@ const flinkId = () => uuid4().replace(/-/g, '');
 const successorId = (oldJobId: string) => `${oldJobId.slice(0, 24)}${flinkId().slice(0, 8)}`;
 
 export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
+  if (patched(RESTART_KEEPS_STATE)) return restartSafely(plan, successorId);
+  return restartAsRecorded(plan);
+}
+
+async function restartAsRecorded(plan: RestartPlan): Promise<RestartResult> {
   const { flink, job } = plan;
   const oldJobId = plan.jobId;
   const state = oldJobId ? await getJobState({ ...flink, jobId: oldJobId }) : 'MISSING';

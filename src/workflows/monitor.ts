@@ -19,6 +19,8 @@ import type { JobSpec } from '../config/schema';
 import { restTarget } from '../flink/target';
 import { type AlertPolicyState, decideAlert, initialAlertState } from '../policy/alert-policy';
 import { diskWatchTarget } from '../policy/disk';
+import { haRecoveryWindowMs } from '../policy/ha-recovery';
+import { howJobEnded, restartAfterEnd } from '../policy/job-end';
 import { budgetAlert, healthAlert } from '../policy/monitor-alerts';
 import {
   HEALTHY,
@@ -26,10 +28,17 @@ import {
   type Lease,
   type MonitorPhase,
   type MonitorStatus,
+  RESTARTABLE,
   type RestartRecord,
   type Verdict,
 } from '../policy/monitor-state';
-import { decideRecovery, leaseActive, policyRestartsInWindow, pruneRestarts } from '../policy/recovery';
+import {
+  decideRecovery,
+  leaseActive,
+  policyRestartsInWindow,
+  pruneRestarts,
+  type RecoveryContext,
+} from '../policy/recovery';
 import { SA } from '../shared';
 import { resolveClusterJob } from './activities';
 import { rejectBadInput } from './input';
@@ -48,7 +57,7 @@ import {
   watchJobSignal,
 } from './monitor-api';
 import { monitorInputSchema } from './monitor-input';
-import { restartJob } from './monitor-restart';
+import { RESTART_KEEPS_STATE, restartJob } from './monitor-restart';
 import { type SignalName, signalProblem } from './monitor-signals';
 
 /** What the monitor carries through continue-as-new: its memory of the job and its budget. */
@@ -72,7 +81,14 @@ const WATCH_MAX_MS = 30 * 60_000;
 const CONFIRMATIONS = 2;
 
 /** Restart failures no retry can fix: escalate at once. */
-const FINAL_RESTART_FAILURES = new Set(['NoRestorePoint', 'UnsafeCancel']);
+const FINAL_RESTART_FAILURES = new Set(['NoRestorePoint', 'UnsafeCancel', 'StrayJob']);
+
+/**
+ * A job a person cancelled or one that FINISHED is not restarted, and a job missing after a
+ * leader change is waited for during HA job recovery. Monitors that recorded a verdict before
+ * decide as they did.
+ */
+const ENDS_AND_HA_RECOVERY = 'monitor-job-ends-and-ha-recovery';
 
 /** The type of an application failure, thrown here or by an activity. */
 function failureType(error: unknown): string | undefined {
@@ -234,16 +250,41 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       paused: m.paused !== undefined,
       lease: m.lease,
       escalated: m.escalated,
+      ...(RESTARTABLE.has(m.verdict) && patched(ENDS_AND_HA_RECOVERY) ? howItEnded() : {}),
     });
     if (decision.action === 'restart') {
       await restart('policy', decision.reason);
       freshVerdictWanted = true;
     } else if (decision.action === 'escalate') {
       await escalate(decision.reason);
-    } else if (decision.action === 'wait-cooldown') {
+    } else if (decision.action === 'wait-cooldown' || decision.action === 'wait-recovery') {
       phase = 'watching';
+      if (decision.action === 'wait-recovery') log.info(decision.reason);
       await condition(() => interrupted, Math.max(1, decision.retryAt - Date.now()));
       freshVerdictWanted = true;
+    } else if (decision.action === 'hold') {
+      log.info('not restarting', { reason: decision.reason });
+    }
+  }
+
+  /** How the watched job ended, and how long HA recovery may take, from the latest look. */
+  function howItEnded(): Partial<RecoveryContext> {
+    const seen = m.lastObservation;
+    const missing = seen?.jobState === 'MISSING';
+    return {
+      ended: howJobEnded({ state: seen?.jobState ?? '', failuresInHistory: seen?.failuresInHistory }),
+      restartCancelled: job.restartCancelled === true,
+      missingSince: missing ? m.verdictSince : undefined,
+      recoveryWindowMs: missing ? recoveryWindowMs() : undefined,
+    };
+  }
+
+  function recoveryWindowMs(): number {
+    try {
+      return haRecoveryWindowMs(cluster);
+    } catch (error) {
+      log.warn('the ZooKeeper session timeout cannot be read; using Flink default', { error: String(error) });
+      return haRecoveryWindowMs({ flinkConfig: {}, jobManagers: [] });
     }
   }
 
@@ -319,23 +360,41 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       );
     }
     const action = actionFor(m.verdict);
-    await alert(
-      healthAlert({
-        cluster: cluster.name,
-        job: job.name,
-        verdict: m.verdict,
-        reasons: m.reasons,
-        action,
-        at: Date.now(),
-        workflow: workflowRef,
-      }),
-    );
+    const message = healthAlert({
+      cluster: cluster.name,
+      job: job.name,
+      verdict: m.verdict,
+      reasons: m.reasons,
+      action,
+      at: Date.now(),
+      workflow: workflowRef,
+    });
+    // Stopped on purpose (a person's cancel, a bounded job's end) is news, not an outage.
+    const onPurpose =
+      m.verdict === 'failed' &&
+      patched(ENDS_AND_HA_RECOVERY) &&
+      !restartAfterEnd(
+        howJobEnded({
+          state: m.lastObservation?.jobState ?? '',
+          failuresInHistory: m.lastObservation?.failuresInHistory,
+        }),
+        { restartCancelled: job.restartCancelled === true },
+      ).restart;
+    await alert(onPurpose ? { ...message, severity: 'warning' } : message);
   }
 
   function actionFor(verdict: Verdict): string | undefined {
     const used = policyRestartsInWindow(m.restarts, Date.now(), budget.windowMs).length;
     if (verdict === 'zombie' || verdict === 'failed') {
       if (m.paused) return 'Recovery is paused: no restart until resumed.';
+      const ended = howJobEnded({
+        state: m.lastObservation?.jobState ?? '',
+        failuresInHistory: m.lastObservation?.failuresInHistory,
+      });
+      const end = restartAfterEnd(ended, { restartCancelled: job.restartCancelled === true });
+      if (!end.restart) return `${end.reason}. ${end.action}`;
+      if (m.lastObservation?.jobState === 'MISSING')
+        return `Waiting up to ${Math.round(recoveryWindowMs() / 1000)} s for HA job recovery after a leader change, then restarting from the newest state on disk (restart ${used + 1} of ${budget.maxRestarts}).`;
       return `Restarting from the latest completed checkpoint (restart ${used + 1} of ${budget.maxRestarts}).`;
     }
     if (verdict === 'no-leader') return 'Waiting for ZooKeeper to elect a leader; restarting cannot help.';
@@ -361,6 +420,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
         prefer: trigger === 'forced' || HEALTHY.has(m.verdict) ? 'savepoint' : 'checkpoint',
         savepointTimeoutMs: savepointTimeout(job),
         verifyTimeoutMs: Math.max(60_000, 3 * (job.checkpoints.interval + job.checkpoints.timeout)),
+        volumes: cluster.volumes,
       });
       Object.assign(record, {
         outcome: 'restarted',
@@ -376,6 +436,14 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       const final = patched('restart-failure-by-type')
         ? FINAL_RESTART_FAILURES.has(failureType(error) ?? '')
         : /NoRestorePoint|UnsafeCancel/.test(record.error);
+      // A restart that failed after its submit leaves the new job running: watch that one.
+      if (patched(RESTART_KEEPS_STATE)) {
+        const live = await findJobId({ ...flink, jobName: job.name }).catch(() => undefined);
+        if (live && live !== m.jobId) {
+          record.toJobId = live;
+          m.jobId = live;
+        }
+      }
       if (final) m.escalated = true;
     }
     record.durationMs = Date.now() - at;

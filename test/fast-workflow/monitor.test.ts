@@ -126,9 +126,11 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
         expect(run.calls.names().filter((n) => n !== 'watchJob' && n !== 'sendAlert')).toEqual([
           'resolveClusterJob',
           'getJobState',
+          'observeCheckpoints', // its checkpoints survive a cancel: a cancel may stop it
           'cancelJob',
           'waitForJobState',
           'observeCheckpoints',
+          'listJobs', // no other live job of the name: one job per name
           'submitJob',
           'waitForJobState',
           'waitForCheckpoint',
@@ -196,13 +198,20 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
       watchJob: watch.watchJob,
       sendAlert: inbox.sendAlert,
       getJobState: () => 'MISSING',
+      findStateOnDisk: () => ({
+        skipped: [],
+        looked: ['/data/savepoints', '/data/checkpoints'],
+        unmapped: [],
+      }),
     });
     await withFakeWorker(env, fakes, async (run) => {
       await withMonitor(run, watch, async (handle) => {
         const s = await statusWhen(handle, 'the escalation', (st) => st.escalated, 5_000);
         expect(s.restarts).toHaveLength(1);
         expect(s.restarts[0]).toMatchObject({ outcome: 'failed', trigger: 'policy' });
-        expect(s.restarts[0]?.error).toMatch(/no checkpoint to restore from/);
+        expect(s.restarts[0]?.error).toMatch(
+          /no complete savepoint or retained checkpoint of it is on disk \(looked in \/data\/savepoints, \/data\/checkpoints\); not starting it from scratch/,
+        );
         expect(inbox.alerts.at(-1)).toMatchObject({
           incidentKey: expect.stringMatching(/\/pipeline\/restart-budget$/),
         });

@@ -4,7 +4,7 @@ import type { CheckpointObservation } from '../../src/activities/flink';
 import type { WatchInput, WatchReport } from '../../src/activities/watch';
 import type { Alert } from '../../src/alerts/types';
 import type { NamedCluster } from '../../src/config/schema';
-import type { Verdict } from '../../src/policy/monitor-state';
+import type { JobObservation, Verdict } from '../../src/policy/monitor-state';
 import type { Fakes } from './fake-activities';
 import { onlyJob } from './fast-cluster';
 
@@ -15,6 +15,8 @@ import { onlyJob } from './fast-cluster';
  */
 export class WatchScript {
   readonly inputs: WatchInput[] = [];
+  /** What each scripted look saw besides its verdict (e.g. a MISSING or CANCELED job). */
+  seen: (verdict: Verdict) => Partial<JobObservation> = () => ({});
   private readonly queue: Verdict[] = [];
   private waiters: Array<() => void> = [];
   private closed = false;
@@ -52,7 +54,11 @@ export class WatchScript {
       if (this.closed) throw ApplicationFailure.nonRetryable('the test is over', 'TestOver');
       // A watch the workflow gave up on (it started a newer one) only waits for its cancellation.
       const verdict = mine === this.inputs.length ? this.queue.shift() : undefined;
-      if (verdict) return report(verdict, input.target.jobId);
+      if (verdict) {
+        const scripted = report(verdict, input.target.jobId);
+        Object.assign(scripted.observation, this.seen(verdict));
+        return scripted;
+      }
       // Look on until cancelled; heartbeats carry the cancellation to this attempt.
       const woken = new Promise<void>((resolve) => this.waiters.push(resolve));
       ctx.heartbeat();
@@ -87,6 +93,8 @@ export function restartingCluster(cluster: NamedCluster, overrides: Fakes = {}):
     waitForJobState: (input) => ({ state: input.states[0] ?? 'RUNNING', waitedMs: 1 }),
     observeCheckpoints: (input) => checkpointsOf(input.jobId),
     submitJob: (input) => ({ jobId: input.jobId, alreadySubmitted: false }),
+    // The leader lists no other live job of the name: every submission is the only one.
+    listJobs: () => [],
     waitForCheckpoint: () => ({ id: 1, completedAt: Date.now() }),
     sendAlert: new AlertInbox().sendAlert,
     ...overrides,

@@ -1,0 +1,153 @@
+import { ApplicationFailure, log, uuid4 } from '@temporalio/workflow';
+import { retentionOfFlag, stopRoute } from '../policy/checkpoint-retention';
+import { beforeSubmit } from '../policy/one-live-job';
+import {
+  cancelJob,
+  findStateOnDisk,
+  getJobState,
+  listJobs,
+  observeCheckpoints,
+  stopWithSavepoint,
+  submitJob,
+  waitForCheckpoint,
+  waitForJobState,
+  waitForSavepoint,
+} from './monitor-activities';
+import type { RestartPlan, RestartResult } from './monitor-restart';
+
+/**
+ * The monitor's restart, so that it never destroys state and never runs two copies:
+ *
+ *   where is the job → (lost by the cluster: its newest complete state on disk) →
+ *   (live: stop it keeping its state — a cancel only when Flink retains checkpoints on cancel,
+ *   else stop-with-savepoint) → ask the leader for live jobs of the name (adopt our own, refuse a
+ *   stray) → submit the successor from that state → RUNNING → a checkpoint completes.
+ */
+const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'] as const;
+
+interface Restored {
+  path: string;
+  via: RestartResult['via'];
+}
+
+export async function restartSafely(plan: RestartPlan, successorId: (old: string) => string) {
+  const { flink, job } = plan;
+  const oldJobId = plan.jobId;
+  if (!oldJobId) throw noRestorePoint(`the monitor knows no job of ${job.name} to restart`);
+  const state = await getJobState({ ...flink, jobId: oldJobId });
+
+  let restored: Restored;
+  if (state === 'MISSING') {
+    // The leader that knew the job is gone: a copy of ours may run already, else its state is on disk.
+    const adopted = await adoptLiveCopy(plan, oldJobId);
+    if (adopted) return adopted;
+    restored = await newestStateOnDisk(plan, oldJobId);
+  } else {
+    restored = await stopKeepingState(plan, oldJobId, state);
+  }
+
+  const jobId = successorId(oldJobId);
+  const adopted = await adoptLiveCopy(plan, jobId, oldJobId);
+  if (adopted) return adopted;
+  await submitJob({
+    ...flink,
+    jobId,
+    jar: job.jar,
+    entryClass: job.entryClass,
+    parallelism: job.parallelism,
+    args: job.args,
+    savepointPath: restored.path,
+  });
+  await waitForJobState({ ...flink, jobId, states: ['RUNNING'], timeoutMs: 120_000 });
+  await waitForCheckpoint({ ...flink, jobId, afterId: 0, timeoutMs: plan.verifyTimeoutMs });
+  return { jobId, restoredFrom: restored.path, via: restored.via };
+}
+
+/** One live job per name: our own submission is adopted, a stray refused (never a second copy). */
+async function adoptLiveCopy(
+  plan: RestartPlan,
+  jobId: string,
+  replacing?: string,
+): Promise<RestartResult | undefined> {
+  const jobs = await listJobs(plan.flink);
+  const decision = beforeSubmit({
+    jobs,
+    name: plan.job.name,
+    jobId,
+    replacing: replacing ? [replacing] : [],
+    lineage: true,
+  });
+  if (decision.action === 'refuse')
+    throw ApplicationFailure.nonRetryable(decision.reason, 'StrayJob', {
+      strays: decision.strays.map((j) => j.jobId),
+    });
+  if (decision.action === 'submit') return undefined;
+  log.info(decision.reason);
+  return { jobId: decision.jobId, restoredFrom: '(already running)', via: 'adopted' };
+}
+
+/** A live job is stopped so that its state survives; an ended one is restored as it is. */
+async function stopKeepingState(plan: RestartPlan, jobId: string, state: string): Promise<Restored> {
+  const ended = (TERMINAL as readonly string[]).includes(state);
+  const retention = ended
+    ? 'unknown'
+    : retentionOfFlag((await observeCheckpoints({ ...plan.flink, jobId })).config.retainedOnCancel);
+  const route = stopRoute({ jobId, state, retention, prefer: plan.prefer });
+  if (route.route === 'refuse') throw ApplicationFailure.nonRetryable(route.reason, 'UnsafeCancel');
+  if (route.route === 'stop-with-savepoint') {
+    const saved = await tryStopWithSavepoint(plan, jobId);
+    if (saved) return saved;
+    if (!route.thenCancel)
+      throw ApplicationFailure.nonRetryable(
+        `stop-with-savepoint of job ${jobId} did not complete, and a cancel would delete its checkpoints: not cancelling it`,
+        'UnsafeCancel',
+      );
+  }
+  if (!ended) {
+    await cancelJob({ ...plan.flink, jobId, stateSafeIn: 'checkpoint' });
+    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+  }
+  // Read after the job stopped, so no checkpoint can complete after the one restored.
+  const path = (await observeCheckpoints({ ...plan.flink, jobId })).latestCompleted?.path;
+  return path ? { path, via: 'checkpoint' } : newestStateOnDisk(plan, jobId);
+}
+
+async function tryStopWithSavepoint(plan: RestartPlan, jobId: string): Promise<Restored | undefined> {
+  const triggerId = uuid4().replace(/-/g, '');
+  try {
+    await stopWithSavepoint({ ...plan.flink, jobId, targetDirectory: plan.job.savepointDir, triggerId });
+    const { location } = await waitForSavepoint({
+      ...plan.flink,
+      jobId,
+      triggerId,
+      timeoutMs: plan.savepointTimeoutMs,
+    });
+    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    return { path: location, via: 'savepoint' };
+  } catch (error) {
+    log.warn('stop-with-savepoint did not complete', { jobId, error: String(error) });
+    return undefined;
+  }
+}
+
+/** The job's newest complete savepoint or retained checkpoint on disk; none is final. */
+async function newestStateOnDisk(plan: RestartPlan, jobId: string): Promise<Restored> {
+  const found = await findStateOnDisk({
+    jobId,
+    savepointDir: plan.job.savepointDir,
+    checkpointDir: plan.job.checkpointDir,
+    volumes: plan.volumes ?? [],
+  });
+  if (!found.state) {
+    const where = [...found.looked, ...found.unmapped.map((u) => `${u} (not on this machine)`)].join(', ');
+    throw noRestorePoint(
+      `job ${jobId} of ${plan.job.name} is unknown to the cluster and no complete savepoint or retained checkpoint of it is on disk (looked in ${where}); not starting it from scratch`,
+    );
+  }
+  log.info(found.state.why, { uri: found.state.uri, skipped: found.skipped });
+  return { path: found.state.uri, via: 'disk' };
+}
+
+function noRestorePoint(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'NoRestorePoint');
+}
