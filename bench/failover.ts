@@ -620,6 +620,8 @@ export async function runFailover(ctx: BenchContext): Promise<BenchResult> {
     finishedAt: finishedAt.toISOString(),
     durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     environment: { ...environment, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
+    settings:
+      'the bench sandbox: Flink 1.20 HA with ZooKeeper session timeout 15 s, heartbeat timeout 20 s; the sample job with checkpoints every 2 s',
     figures: {
       perKind,
       trialsPerKind,

@@ -627,6 +627,8 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
     finishedAt: finishedAt.toISOString(),
     durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     environment: { ...environment, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
+    settings:
+      'synthetic jobs answered by a replay server (checkpoints every 2 s, all healthy); one worker process, one monitor per job, at the intervals in the table',
     figures: {
       replay: recording.source,
       historyEvents: calibration,

@@ -245,6 +245,8 @@ export async function runUpgrade(ctx: BenchContext): Promise<BenchResult> {
     finishedAt: finishedAt.toISOString(),
     durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     environment: { ...environment, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
+    settings:
+      "the bench sandbox's sample job: 20 rows/s, checkpoints every 2 s (timeout 10 s); our upgrade in savepoint mode without an approval gate",
     figures: { runbook: ours, seeds, trials },
     goals,
     tables: [
