@@ -95,6 +95,8 @@ interface SideTrial {
   detectedAt?: number;
   /** ours: "zombie verdict"; the seeds: "2-minute warning" or "ZOMBIE". */
   detectedBy?: string;
+  /** ours: the monitor's reasons for the verdict (its evidence). */
+  reasons?: string[];
   seedsWarnedAt?: number;
   seedsZombieAt?: number;
   healthy?: HealthyAgain;
@@ -228,9 +230,10 @@ function deadSourceArena(base: Awaited<ReturnType<typeof cdcSandboxUp>>): Arena 
 async function ourSide(arena: Arena, handle: WorkflowHandle, jobId: string, trial: SideTrial): Promise<void> {
   const stopLifting = arena.liftWhenStopped?.('ours', jobId);
   try {
-    await waitStatus(handle, confirmedZombie, 'the zombie verdict', 3 * INTERVAL + 240_000);
+    const zombie = await waitStatus(handle, confirmedZombie, 'the zombie verdict', 3 * INTERVAL + 240_000);
     trial.detectedAt = Date.now();
     trial.detectedBy = 'zombie verdict';
+    trial.reasons = zombie.reasons;
     trial.healthy = await waitHealthyAgain(
       { rest: arena.rest, outputDir: arena.side('ours').outputDir },
       jobId,
