@@ -1,7 +1,6 @@
+import { type JobManagerProbe, probeEachJobManager } from '../cluster/probe';
 import { type ClusterRef, selectJob } from '../config/load';
 import type { JobManagerSpec, JobSpec, NamedCluster, RestAccess } from '../config/schema';
-import { FlinkRestClient } from '../flink/client';
-import { FlinkRestError } from '../flink/errors';
 import { resolveReportDir } from '../trust/report-dir';
 import { resolveTrustedCluster } from '../trust/resolve';
 
@@ -32,19 +31,7 @@ function refuseUntrustedReportDir(reportDir: string | undefined): void {
   if (reportDir !== undefined) resolveReportDir(reportDir);
 }
 
-export interface JobManagerProbe {
-  role: JobManagerSpec['role'];
-  url: string;
-  container: string;
-  /** up: answered; no-leader: answered 503; down: refused or timed out; error: any other failure. */
-  state: 'up' | 'no-leader' | 'down' | 'error';
-  flinkVersion?: string;
-  taskManagers?: number;
-  slotsTotal?: number;
-  slotsAvailable?: number;
-  jobsRunning?: number;
-  error?: string;
-}
+export type { JobManagerProbe } from '../cluster/probe';
 
 /**
  * Asks every JobManager for /overview and reports what each said, never throwing for one that is
@@ -54,27 +41,5 @@ export async function probeJobManagers(
   jobManagers: JobManagerSpec[],
   access?: RestAccess,
 ): Promise<JobManagerProbe[]> {
-  return Promise.all(
-    jobManagers.map(async ({ role, url, container }): Promise<JobManagerProbe> => {
-      try {
-        const overview = await new FlinkRestClient(url, 3_000, access).overview();
-        return {
-          role,
-          url,
-          container,
-          state: 'up',
-          flinkVersion: overview['flink-version'],
-          taskManagers: overview.taskmanagers,
-          slotsTotal: overview['slots-total'],
-          slotsAvailable: overview['slots-available'],
-          jobsRunning: overview['jobs-running'],
-        };
-      } catch (error) {
-        if (!(error instanceof FlinkRestError)) throw error;
-        const state =
-          error.name === 'FlinkUnreachable' ? 'down' : error.name === 'FlinkNoLeader' ? 'no-leader' : 'error';
-        return { role, url, container, state, error: error.message };
-      }
-    }),
-  );
+  return probeEachJobManager(jobManagers, access);
 }

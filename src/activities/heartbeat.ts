@@ -18,3 +18,12 @@ export function waitUntil<T>(
     sleep: (ms) => ctx.sleep(ms),
   });
 }
+
+/** The running activity's context; none when the code runs outside an activity (a script, a test). */
+export function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,60 +1,23 @@
-import type { JobSpec } from '../config/schema';
-import { execInContainer } from '../docker/engine';
-import {
-  classifyOutput,
-  listOutput,
-  type OutputListing,
-  parseFindListing,
-  readCommittedRows,
-} from '../output/files';
-import { checkSequence, type SequenceReport } from '../output/sequence';
-import { type OutputObservation, observeListing } from '../policy/output-health';
+import { type JobOutput, listJobOutput, outputFreshness, outputSequence } from '../output/observe';
+import type { SequenceReport } from '../output/sequence';
+import type { OutputObservation } from '../policy/output-health';
 import { waitUntil } from './heartbeat';
 
-type Output = NonNullable<JobSpec['output']>;
-
-export class OutputUnreadableError extends Error {
-  override name = 'OutputUnreadable';
-}
-
-/** Lists the output from the worker's file system, or through `find` in the named container. */
-async function listing(output: Output): Promise<OutputListing> {
-  if (!output.container) return listOutput(output.path, output.pattern);
-  const result = await execInContainer(output.container, [
-    'find',
-    output.path,
-    '-type',
-    'f',
-    '-printf',
-    '%T@ %s %p\\n',
-  ]);
-  if (result.exitCode !== 0) {
-    throw new OutputUnreadableError(
-      `find ${output.path} in ${output.container} failed: ${result.stderr.trim().slice(0, 300)}`,
-    );
-  }
-  return classifyOutput(parseFindListing(result.stdout), output.pattern);
-}
+export { OutputUnreadableError } from '../output/observe';
 
 /** Output freshness: newest committed file, files committed in the window, stuck in-progress files. */
 export async function observeOutput(input: {
-  output: Output;
+  output: JobOutput;
   windowMs?: number;
 }): Promise<OutputObservation> {
-  const now = Date.now();
-  return observeListing(
-    await listing(input.output),
-    now,
-    input.windowMs ?? input.output.freshness,
-    input.output.inProgressLimit,
-  );
+  return outputFreshness(input.output, input.windowMs);
 }
 
 /** Waits until a file is committed after `after` (epoch ms); returns when it was written. */
-export async function waitForNewOutput(input: { output: Output; after: number; timeoutMs: number }) {
+export async function waitForNewOutput(input: { output: JobOutput; after: number; timeoutMs: number }) {
   return waitUntil(
     async () => {
-      const found = (await listing(input.output)).committed.find((f) => f.mtimeMs > input.after);
+      const found = (await listJobOutput(input.output)).committed.find((f) => f.mtimeMs > input.after);
       return found ? { path: found.path, committedAt: found.mtimeMs } : undefined;
     },
     {
@@ -66,14 +29,6 @@ export async function waitForNewOutput(input: { output: Output; after: number; t
 }
 
 /** The sample job's continuity check over every committed row: gaps and duplicates with their ranges. */
-export async function checkOutputSequence(input: { output: Output }): Promise<SequenceReport> {
-  const { output } = input;
-  if (output.sequenceColumn === undefined)
-    throw new OutputUnreadableError('the job has no sequenceColumn to check');
-  if (output.container)
-    throw new OutputUnreadableError("sequence checks read output from the worker's file system only");
-  const column = output.sequenceColumn;
-  return checkSequence(
-    (await readCommittedRows(output.path, output.pattern)).map((row) => Number(row[column])),
-  );
+export async function checkOutputSequence(input: { output: JobOutput }): Promise<SequenceReport> {
+  return outputSequence(input.output);
 }
