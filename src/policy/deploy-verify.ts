@@ -1,5 +1,6 @@
 import type { CheckpointObservation } from '../activities/flink';
 import type { JobSpec } from '../config/schema';
+import { SET_RETENTION } from './checkpoint-retention';
 import type { HaAgreement } from './ha-agreement';
 
 /**
@@ -68,6 +69,8 @@ const ms = (value: number) => (value % 1000 === 0 ? `${value / 1000}s` : `${valu
 export function checkpointConfigFindings(
   expected: JobSpec['checkpoints'],
   actual: CheckpointObservation['config'],
+  /** The monitor restarts this job: checkpoints a cancel deletes are a failure, not a warning. */
+  options: { retentionRequired?: boolean } = {},
 ): Finding[] {
   const drift: string[] = [];
   const compare = (name: string, want: number, got: number | undefined) => {
@@ -86,7 +89,13 @@ export function checkpointConfigFindings(
       detail: drift.length > 0 ? `the job runs with ${drift.join(', ')}` : 'as the spec expects',
     },
   ];
-  if (actual.retainedOnCancel === false)
+  if (actual.retainedOnCancel === false && options.retentionRequired)
+    findings.push({
+      check: 'checkpoints retained',
+      ok: false,
+      detail: `checkpoints are deleted when the job is cancelled, so the monitor could not restart it without losing state; ${SET_RETENTION}`,
+    });
+  else if (actual.retainedOnCancel === false)
     findings.push({
       check: 'checkpoints retained',
       ok: true,

@@ -1,5 +1,6 @@
-import { uuid4, workflowInfo } from '@temporalio/workflow';
+import { patched, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { ContainerRole, PlannedContainer } from '../docker/container-plan';
+import { specRetentionProblem } from '../policy/checkpoint-retention';
 import { deployJobId, jobMatchesSpec } from '../policy/deploy-hash';
 import {
   type DeployObservation,
@@ -85,6 +86,13 @@ export const LEASE_TTL_MS = 30 * 60_000;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/**
+ * The monitor restarts every deployed job: checkpoints a cancel deletes fail the precheck (the
+ * spec's settings) and the verify (the job's own), not a warning. Deploys recorded before keep
+ * the warning on replay.
+ */
+const CHECKPOINTS_RETAINED = 'deploy-checkpoints-retained';
+
 // ---- 1. precheck ----
 
 export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
@@ -152,6 +160,13 @@ export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
 
   const plan = planDeploy(desired, observed);
   const problems = precheckProblems(desired, observed, plan);
+  if (patched(CHECKPOINTS_RETAINED)) {
+    const retention = specRetentionProblem([
+      cluster.flinkConfig,
+      ...cluster.jobManagers.map((jm) => jm.config),
+    ]);
+    if (retention) problems.push({ check: 'spec', message: retention });
+  }
   if (job.source) {
     run.doing('asking the source database whether the job can read it');
     const source = await checkSourceReadiness({ source: job.source, jobLive: current !== undefined });
@@ -436,7 +451,10 @@ export async function verify(run: DeployRun): Promise<StepDone<void>> {
   }
 
   const checkpoints = await observeCheckpoints({ ...run.flink, jobId });
-  findings.push(...checkpointConfigFindings(job.checkpoints, checkpoints.config));
+  const retentionRequired = patched(CHECKPOINTS_RETAINED);
+  findings.push(...checkpointConfigFindings(job.checkpoints, checkpoints.config, { retentionRequired }));
+  const unsafe = findings.filter((f) => !f.ok);
+  if (unsafe.length > 0) throw fail(unsafe.map((f) => `${f.check}: ${f.detail}`).join('; '));
   const afterId = Math.max(checkpoints.latestCompleted?.id ?? 0, checkpoints.restoredFrom?.id ?? 0);
   const checkpointWait = job.checkpoints.interval + job.checkpoints.timeout + 60_000;
   run.doing(`waiting for a checkpoint of job ${jobId} after #${afterId}`);

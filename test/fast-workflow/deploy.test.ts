@@ -260,4 +260,59 @@ describe('deploy with faked activities on the time-skipping server', () => {
       }
     });
   });
+
+  it('fails the precheck when the spec has Flink delete checkpoints on cancel, naming the setting', async () => {
+    const { fakes } = freshMachine();
+    const deleting = {
+      ...cluster,
+      flinkConfig: {
+        ...cluster.flinkConfig,
+        'execution.checkpointing.externalized-checkpoint-retention': 'DELETE_ON_CANCELLATION',
+      },
+    };
+    const job = deleting.jobs[0] as (typeof deleting.jobs)[number];
+    await withFakeWorker(
+      env,
+      { ...fakes, resolveClusterJob: (ref) => ({ cluster: { ...deleting, name: ref.cluster }, job }) },
+      async (run) => {
+        const error = await (await start(run)).result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const failure = (error as WorkflowFailedError).cause as ApplicationFailure;
+        expect(failure.type).toBe('DeployPrecheckFailed');
+        expect(JSON.stringify(failure.details)).toMatch(
+          /externalized-checkpoint-retention is DELETE_ON_CANCELLATION.*RETAIN_ON_CANCELLATION/,
+        );
+        expect(run.calls.count('acquireMaintenanceLease')).toBe(0);
+      },
+    );
+  });
+
+  it('fails the verify, not with a warning, when the running job does not retain its checkpoints on cancel', async () => {
+    const { fakes } = freshMachine();
+    const observe = fakes.observeCheckpoints as NonNullable<Fakes['observeCheckpoints']>;
+    await withFakeWorker(
+      env,
+      {
+        ...fakes,
+        observeCheckpoints: async (input) => {
+          const seen = await observe(input);
+          return { ...seen, config: { ...seen.config, retainedOnCancel: false } };
+        },
+      },
+      async (run) => {
+        const error = await (await start(run)).result().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const failure = (error as WorkflowFailedError).cause as ApplicationFailure;
+        expect(failure.type).toBe('DeployVerifyFailed');
+        expect(failure.message).toMatch(
+          /checkpoints retained: .*execution\.checkpointing\.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION/,
+        );
+        expect(run.calls.count('ensureMonitor')).toBe(0);
+      },
+    );
+  });
 });
