@@ -7,6 +7,7 @@ import { docker, engineVersion, listContainersByLabel } from '../docker/engine';
 import { FlinkRestClient } from '../flink/client';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkUnreachableError } from '../flink/errors';
+import { latestFailure } from '../flink/exceptions';
 import type { OnCluster } from '../flink/target';
 import { SPEC_HASH_LABEL } from '../policy/deploy-hash';
 import type { DeployObservation, LiveJob, ObservedContainer } from '../policy/deploy-plan';
@@ -312,13 +313,13 @@ export async function jobFailureCause(
       (error) => (error instanceof FlinkNotFoundError ? 'MISSING' : `unknown (${message(error)})`),
     );
   const exceptions = await rest.call((c) => c.exceptions(input.jobId, 1)).catch(() => undefined);
-  const trace = exceptions?.['root-exception'] ?? exceptions?.exceptionHistory?.entries[0]?.stacktrace;
-  if (!trace) return { state };
-  const lines = trace.split('\n').map((l) => l.trim());
+  const latest = latestFailure(exceptions);
+  if (!latest) return { state };
+  const lines = latest.trace.split('\n').map((l) => l.trim());
   const cause =
     lines
       .filter((l) => l.startsWith('Caused by: '))
       .at(-1)
       ?.slice('Caused by: '.length) ?? lines[0];
-  return { state, rootCause: cause?.slice(0, 500), at: exceptions?.timestamp ?? undefined };
+  return { state, rootCause: cause?.slice(0, 500), at: latest.at };
 }

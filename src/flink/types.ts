@@ -33,6 +33,9 @@ export interface JobOverview {
   'end-time': number;
   duration: number;
   'last-modification': number;
+  /** Flink 2: e.g. STREAMING, and the scheduler (Default, Adaptive, ...). */
+  jobType?: string;
+  schedulerType?: string;
 }
 
 export interface JobDetails {
@@ -45,6 +48,8 @@ export interface JobDetails {
   now: number;
   timestamps: Partial<Record<JobState, number>>;
   vertices: Array<{ id: string; name: string; parallelism: number; status: string }>;
+  /** Flink 2: the application the job belongs to (the job id for a job run from a jar). */
+  'application-id'?: string;
 }
 
 export interface CheckpointSummary {
@@ -77,8 +82,11 @@ export interface JarRunRequest {
   parallelism?: number;
   savepointPath?: string;
   allowNonRestoredState?: boolean;
-  /** Flink 1.20: CLAIM, NO_CLAIM or LEGACY. */
-  restoreMode?: 'CLAIM' | 'NO_CLAIM' | 'LEGACY';
+  /**
+   * Who owns the restored snapshot: CLAIM, NO_CLAIM or LEGACY (deprecated). `claimMode` is the
+   * field both 1.20 and 2.x read; 2.x still reads the older `restoreMode` but warns.
+   */
+  claimMode?: 'CLAIM' | 'NO_CLAIM' | 'LEGACY';
   jobId?: string;
 }
 
@@ -103,8 +111,11 @@ export interface AsyncOperationStatus {
   };
 }
 
+/** Flink 2 answers only `exceptionHistory`; read it with latestFailure. */
 export interface JobExceptions {
+  /** Flink 1.x only. */
   'root-exception'?: string | null;
+  /** Flink 1.x only. */
   timestamp?: number | null;
   exceptionHistory?: {
     entries: Array<{
