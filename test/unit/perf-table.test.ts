@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   END_MARKER,
   latestResults,
   markdownTable,
   type ResultFile,
+  readResults,
   renderPerformance,
   replaceBetweenMarkers,
   START_MARKER,
@@ -84,5 +86,13 @@ describe('the README Performance table from result files', () => {
     expect(replaceBetweenMarkers(next, 'new')).toBe(next);
     expect(() => replaceBetweenMarkers('# T\n', 'new')).toThrow(/perf-table:start/);
     expect(() => replaceBetweenMarkers(`${END_MARKER}\n${START_MARKER}`, 'new')).toThrow(/perf-table:start/);
+  });
+});
+
+describe("the README's Performance figures", () => {
+  it('are what the committed results say (npm run perf-table rewrites them)', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const generated = renderPerformance(latestResults(readResults('bench/results')));
+    expect(replaceBetweenMarkers(readme, generated)).toBe(readme);
   });
 });
