@@ -21,11 +21,12 @@ export const {
   savepointsInUse,
   listSavepoints,
   checkOutputSequence,
+  findStateOnDisk,
 } = runbookActivities({
   startToCloseTimeout: '1m',
   retry: {
     maximumAttempts: 3,
-    nonRetryableErrorTypes: [...FINAL, 'SavepointDirUnmapped', 'OutputUnreadable'],
+    nonRetryableErrorTypes: [...FINAL, 'SavepointDirUnmapped', 'OutputUnreadable', 'BadStateQuery'],
   },
 });
 

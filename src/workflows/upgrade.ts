@@ -4,6 +4,7 @@ import {
   CancellationScope,
   condition,
   log,
+  patched,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -11,6 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { JobSpec, NamedCluster } from '../config/schema';
 import { type OnCluster, restTarget } from '../flink/target';
+import { haRecoveryWindowMs } from '../policy/ha-recovery';
+import { beforeSubmit } from '../policy/one-live-job';
 import {
   applyChanges,
   chooseUpgradePath,
@@ -38,6 +41,7 @@ import {
   cancelJob,
   checkOutputSequence,
   checkSavepointDir,
+  findStateOnDisk,
   getJobState,
   inspectJar,
   latestRestorePoint,
@@ -155,6 +159,13 @@ class UpgradeRun {
 }
 
 type Snapshot = NonNullable<UpgradeResult['snapshot']>;
+
+/**
+ * A stop whose savepoint the REST view lost (a leader change) goes on from the job's newest
+ * state on disk, and no job is submitted beside a live one of the same name. Upgrades recorded
+ * before replay as they ran.
+ */
+const UPGRADE_KEEPS_STATE = 'upgrade-keeps-state-one-live-job';
 
 /** Flink's REST answers checkpoint statistics from a cache refreshed every web.refresh-interval (3 s). */
 const REST_CACHE_MS = 4_000;
@@ -339,8 +350,7 @@ class Upgrade {
     if (!old) return;
     this.timings.stopRequestedAt = Date.now();
     if (path.stop === 'stop-with-savepoint') {
-      const location = await this.stopWithSavepoint(old.jobId);
-      this.snapshot = { kind: 'savepoint', path: location };
+      this.snapshot = await this.stopWithSavepoint(old.jobId);
     } else {
       if (path.stop === 'cancel') {
         await cancelJob({ ...this.flink, jobId: old.jobId, stateSafeIn: 'checkpoint' });
@@ -368,8 +378,11 @@ class Upgrade {
     this.run.step('old job stopped', `${old.jobId}; state in ${this.snapshot?.kind} ${this.snapshot?.path}`);
   }
 
-  /** On timeout or failure the old job keeps running and the workflow fails, saying so. */
-  private async stopWithSavepoint(jobId: string): Promise<string> {
+  /**
+   * On timeout or failure the old job keeps running and the workflow fails, saying so. A job the
+   * cluster no longer knows (a leader change) goes on from its newest complete state on disk.
+   */
+  private async stopWithSavepoint(jobId: string): Promise<Snapshot> {
     const triggerId = newFlinkJobId();
     const timeoutMs = this.timeouts.savepointMs;
     try {
@@ -393,10 +406,15 @@ class Upgrade {
         states: ['FINISHED', 'CANCELED', 'FAILED'],
         timeoutMs: 60_000,
       });
-      return location;
+      return { kind: 'savepoint', path: location };
     } catch (error) {
-      const state = await getJobState({ ...this.flink, jobId }).catch(() => 'unknown');
+      let state = await getJobState({ ...this.flink, jobId }).catch(() => 'unknown');
       const reason = failureText(error);
+      if (state !== 'RUNNING' && patched(UPGRADE_KEEPS_STATE)) {
+        state = await this.waitForHaRecovery(jobId, state);
+        const found = state === 'RUNNING' ? undefined : await this.stateOnDisk(jobId, reason);
+        if (found) return found;
+      }
       const unchanged = state === 'RUNNING';
       const message = unchanged
         ? `stop-with-savepoint of job ${jobId} failed: ${reason}. The job is still RUNNING; nothing was changed.`
@@ -407,10 +425,52 @@ class Upgrade {
     }
   }
 
+  /** A job the cluster does not know right after a leader change may be recovered from HA storage. */
+  private async waitForHaRecovery(jobId: string, state: string): Promise<string> {
+    if (state !== 'MISSING') return state;
+    let windowMs: number;
+    try {
+      windowMs = haRecoveryWindowMs(this.cluster);
+    } catch (error) {
+      this.run.warnings.push(`${failureText(error)}; waiting as for Flink's default session timeout`);
+      windowMs = haRecoveryWindowMs({ flinkConfig: {}, jobManagers: [] });
+    }
+    this.run.step(
+      'waiting for HA job recovery',
+      `job ${jobId} is unknown to the cluster; waiting up to ${Math.round(windowMs / 1000)} s`,
+    );
+    const seen = await waits(windowMs)
+      .waitForJobState({
+        ...this.flink,
+        jobId,
+        states: ['RUNNING', 'FINISHED', 'CANCELED', 'FAILED'],
+        timeoutMs: windowMs,
+      })
+      .catch(() => undefined);
+    return seen?.state ?? 'MISSING';
+  }
+
+  /** The old job's newest complete savepoint or retained checkpoint on disk, if any. */
+  private async stateOnDisk(jobId: string, reason: string): Promise<Snapshot | undefined> {
+    const found = await findStateOnDisk({
+      jobId,
+      savepointDir: this.job.savepointDir,
+      checkpointDir: this.job.checkpointDir,
+      volumes: this.cluster.volumes,
+    }).catch(() => undefined);
+    if (!found?.state) return undefined;
+    this.run.step('state found on disk', `${found.state.why}: ${found.state.uri}`);
+    this.run.warnings.push(
+      `the stop of job ${jobId} lost its REST view (${reason}); the upgrade went on from ${found.state.uri}`,
+    );
+    return { kind: found.state.kind, path: found.state.uri };
+  }
+
   /** Submits under a workflow-chosen id; returns the workflow time just before. */
   private async submit(jobId: string, config: JobConfig, from?: Snapshot): Promise<number> {
     const submittedAt = Date.now();
     this.timings.submittedAt ??= submittedAt;
+    if (patched(UPGRADE_KEEPS_STATE) && (await this.adoptedOrRefused(jobId, from))) return submittedAt;
     const submitted = await submitJob({
       ...this.flink,
       jobId,
@@ -423,6 +483,33 @@ class Upgrade {
       `${jobId} from ${config.jar}${from ? ` restoring ${from.path}` : ' without state'}${submitted.alreadySubmitted ? ' (found already submitted)' : ''}`,
     );
     return submittedAt;
+  }
+
+  /**
+   * One live job per name: true when the job is already there (a submit of ours that went
+   * through); a stray job of the name fails the upgrade, naming where the state is.
+   */
+  private async adoptedOrRefused(jobId: string, from?: Snapshot): Promise<boolean> {
+    const decision = beforeSubmit({
+      jobs: await listJobs(this.flink),
+      name: this.job.name,
+      jobId,
+      replacing: [this.oldJob?.jobId, this.newJobId === jobId ? undefined : this.newJobId].filter(
+        (id): id is string => id !== undefined,
+      ),
+    });
+    if (decision.action === 'submit') return false;
+    if (decision.action === 'adopt') {
+      this.run.step('job found already submitted', decision.reason);
+      return true;
+    }
+    const message = `${decision.reason}. Job ${jobId} was not submitted; the state to resume from is ${from?.path ?? this.snapshot?.path ?? 'none'}.`;
+    this.run.step('refused to submit beside a stray job', message);
+    await this.alert('critical', 'a stray job of the same name runs', message);
+    throw ApplicationFailure.nonRetryable(message, 'StrayJob', {
+      strays: decision.strays.map((j) => j.jobId),
+      snapshot: from ?? this.snapshot,
+    });
   }
 
   /** RUNNING, a checkpoint completed, output resumed: within the readiness timeout. */
