@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { execInContainer, inspectContainer } from '../docker/engine';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkAccessError, FlinkNoLeaderError, FlinkRestError, FlinkUnreachableError } from '../flink/errors';
 import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary } from '../flink/types';
+import { type JarContents, JarUnreadableError, readJar } from '../jar/read';
 import { hostPathFor, normalizeLocation, type SavepointEntry } from '../policy/retention';
 import type { RestorePoint } from '../policy/upgrade-plan';
 
@@ -44,8 +44,8 @@ export interface JarInspection {
 }
 
 /**
- * Reads the jar's zip central directory: is it a jar, does it hold the entry class, and what its
- * manifest says. Reports what it found; never throws for a bad jar (the precheck decides).
+ * Reads the jar's table of contents (src/jar/read.ts): is it a jar, does it hold the entry class,
+ * and what its manifest says. Reports what it found; never throws for a bad jar (the precheck decides).
  */
 export async function inspectJar(input: { jar: string; entryClass: string }): Promise<JarInspection> {
   const base = { path: input.jar, entryClass: input.entryClass, hasEntryClass: false };
@@ -58,81 +58,23 @@ export async function inspectJar(input: { jar: string; entryClass: string }): Pr
   }
   const found = { ...base, readable: true, sizeBytes: bytes.length };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  let entries: ZipEntry[];
+  let contents: JarContents;
   try {
-    entries = readCentralDirectory(bytes);
+    contents = await readJar(bytes);
   } catch (error) {
-    return { ...found, sha256, isJar: false, error: (error as Error).message };
+    if (!(error instanceof JarUnreadableError)) throw error;
+    return { ...found, sha256, isJar: false, error: error.message };
   }
   const classFile = `${input.entryClass.replace(/\./g, '/')}.class`;
-  const manifest = entries.find((e) => e.name === 'META-INF/MANIFEST.MF');
-  const attributes = manifest ? manifestAttributes(readEntry(bytes, manifest)) : {};
   return {
     ...found,
     sha256,
     isJar: true,
-    entries: entries.length,
-    hasEntryClass: entries.some((e) => e.name === classFile),
-    mainClass: attributes['Main-Class'],
-    implementationVersion: attributes['Implementation-Version'],
+    entries: contents.entryNames.length,
+    hasEntryClass: contents.entryNames.includes(classFile),
+    mainClass: contents.manifest['Main-Class'],
+    implementationVersion: contents.manifest['Implementation-Version'],
   };
-}
-
-interface ZipEntry {
-  name: string;
-  method: number;
-  compressedSize: number;
-  localHeaderOffset: number;
-}
-
-function readCentralDirectory(zip: Buffer): ZipEntry[] {
-  // The end-of-central-directory record is in the last 22 + 65535 bytes (it may carry a comment).
-  const from = Math.max(0, zip.length - 22 - 0xffff);
-  let eocd = -1;
-  for (let i = zip.length - 22; i >= from; i--) {
-    if (zip.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('no zip end-of-central-directory record');
-  const count = zip.readUInt16LE(eocd + 10);
-  let offset = zip.readUInt32LE(eocd + 16);
-  const entries: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    if (offset + 46 > zip.length || zip.readUInt32LE(offset) !== 0x02014b50)
-      throw new Error(`corrupt zip central directory at entry ${i}`);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    entries.push({
-      method: zip.readUInt16LE(offset + 10),
-      compressedSize: zip.readUInt32LE(offset + 20),
-      localHeaderOffset: zip.readUInt32LE(offset + 42),
-      name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
-    });
-    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
-  }
-  return entries;
-}
-
-function readEntry(zip: Buffer, entry: ZipEntry): string {
-  const at = entry.localHeaderOffset;
-  if (zip.readUInt32LE(at) !== 0x04034b50) return '';
-  const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
-  const data = zip.subarray(start, start + entry.compressedSize);
-  if (entry.method === 0) return data.toString('utf8');
-  if (entry.method === 8) return inflateRawSync(data).toString('utf8');
-  return '';
-}
-
-function manifestAttributes(text: string): Record<string, string> {
-  // Continuation lines start with one space.
-  const lines = text.replace(/\r?\n /g, '').split(/\r?\n/);
-  return Object.fromEntries(
-    lines
-      .map((line) => /^([A-Za-z0-9_-]+):\s*(.*)$/.exec(line))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => [m[1] as string, (m[2] as string).trim()]),
-  );
 }
 
 /** Not Flink's verdict on the jar: no JobManager answered, or the credentials or certificate were refused. */
