@@ -5,8 +5,8 @@ import { defineConfig } from 'vitest/config';
  * Six projects run in this order, each runnable alone (`npx vitest run --project unit`):
  * unit (pure code), fast-workflow (the runbooks' real workflow code with faked activities on
  * Temporal's time-skipping test server, and the replay of recorded histories), workflow (real
- * Temporal dev server), integration (real Flink sandbox in Docker), then e2e (runbooks against
- * the sandbox) and crash (a worker killed at every step, on a sandbox of its own) side by side.
+ * Temporal dev server), integration (real Flink sandbox in Docker), e2e (runbooks against the
+ * sandbox) and crash (a worker killed at every step, on a sandbox of its own).
  * The Temporal SDK's native runtime needs forks.
  */
 const common = {
@@ -19,7 +19,10 @@ const common = {
 export default defineConfig({
   test: {
     // The JSON copy lets CI end its log with the list of failures (scripts/failed-tests.ts).
-    reporters: ['default', ['json', { outputFile: '.data/test-results.json' }]],
+    reporters: [
+      'default',
+      ['json', { outputFile: process.env.VITEST_JSON_REPORT ?? '.data/test-results.json' }],
+    ],
     projects: [
       { test: { ...common, name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {
@@ -77,8 +80,9 @@ export default defineConfig({
         test: {
           ...common,
           // The crash tests run on their own sandbox (crash-* containers, their own ports and
-          // Temporal server) beside e2e, in the same group: most of their time is waiting for the
-          // server to notice each killed worker, which costs the e2e tests next to nothing.
+          // Temporal server). `npm test` runs them in a second vitest process beside integration
+          // and e2e (scripts/test.sh): most of their time is waiting for the server to notice each
+          // killed worker, which costs the other tests next to nothing.
           name: 'crash',
           include: ['test/e2e/crash-points.test.ts'],
           globalSetup: ['test/setup/temporal-server.ts', 'test/setup/images.ts'],

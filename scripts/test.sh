@@ -2,10 +2,29 @@
 # `npm test`: installs what the tests need, then typecheck, lint, and every vitest project.
 # The Temporal CLI, the Docker engine, the images and the sample job's jars are prepared by the
 # test projects that use them (test/setup), each a no-op when already there.
-# Extra arguments go to vitest: `npm test -- --project unit`.
+# Extra arguments go to vitest alone: `npm test -- --project unit`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-node-deps.sh
 npx tsc --noEmit
 npx biome check .
-npx vitest run "$@"
+if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
+
+# Everything, in three vitest runs. The Docker-free projects first, alone: their timers must not
+# compete for the CPU. Then the crash tests (a sandbox of their own, mostly waiting for the server
+# to notice each killed worker) in a second process beside integration and e2e, which saves their
+# 13 minutes. Each run writes its own JSON report for scripts/failed-tests.ts.
+mkdir -p .data
+rm -f .data/test-results*.json
+status=0
+VITEST_JSON_REPORT=.data/test-results-1-fast.json \
+  npx vitest run --project unit --project fast-workflow --project workflow || status=1
+VITEST_JSON_REPORT=.data/test-results-3-crash.json \
+  npx vitest run --project crash >.data/crash-tests.log 2>&1 &
+crash=$!
+VITEST_JSON_REPORT=.data/test-results-2-sandbox.json \
+  npx vitest run --project integration --project e2e || status=1
+wait "$crash" || status=1
+echo "---- the crash tests, run beside integration and e2e (.data/crash-tests.log) ----"
+cat .data/crash-tests.log
+exit "$status"
