@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../temporal/codec';
 import { connectionOptions, type TemporalSettings, temporalSettingsFromEnv } from '../temporal/connection';
+import { UsageError } from './exit-codes';
 import { validateBeforeContact } from './validate';
 
 /** What every command gets: parsed options, a Temporal client made on first use, and output. */
@@ -17,12 +18,7 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-/** Exit codes: 0 done, 1 the runbook failed, 2 bad usage or input, 3 Temporal unreachable. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { EXIT, UsageError } from './exit-codes';
 
 export function makeContext(options: CliContext['options'], positionals: string[]): CliContext {
   const json = options.json === true;

@@ -9,19 +9,20 @@
  * TEMPORAL_TASK_QUEUE, TLS, API key); the cluster and job are checked against the clusters file
  * (FLINK_RUNBOOKS_CLUSTERS) first. The workflow id defaults to `drill:<cluster>`, so Temporal
  * refuses a second drill on a cluster while one runs. Exit code 0 when the drill passed, 1 when it
- * failed, was aborted or refused, 2 on a usage error.
+ * failed, was aborted or refused, 2 on a usage error, 3 when Temporal cannot be reached.
  */
-import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parseDuration } from '../config/duration';
 import { inputIssues } from '../config/input';
 import { resolveClusterRef, selectJob } from '../config/load';
 import { connectionOptions, temporalSettingsFromEnv } from '../temporal/connection';
 import { DRILL_WORKFLOW, type DrillInput, type DrillResult, drillInputSchema } from '../workflows/drill-api';
+import { parseCommandLine } from './arguments';
+import { EXIT, exitCodeFor, UsageError } from './exit-codes';
 
 export const drillWorkflowId = (cluster: string) => `drill:${cluster}`;
 
-export class UsageError extends Error {}
+export { UsageError } from './exit-codes';
 
 const USAGE = `usage: drill.ts --cluster NAME --kind stop-leader|kill-leader|kill-taskmanager|stop-zookeeper
                 [--job NAME] [--takeover-limit 2m] [--report-dir DIR] [--id WORKFLOW_ID] [--no-wait] [--json]`;
@@ -33,7 +34,7 @@ export function drillInputFromArgs(argv: string[]): {
   wait: boolean;
   json: boolean;
 } {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args: argv,
     options: {
       cluster: { type: 'string' },
@@ -74,13 +75,16 @@ export function verdictText(result: DrillResult): string {
   ].join('\n');
 }
 
-/** The drill command: its exit code (0 passed, 1 failed or not started, 2 bad usage or input). */
+/**
+ * The drill command: its exit code (0 passed, 1 failed or not started, 2 bad usage or input,
+ * 3 Temporal unreachable).
+ */
 export async function runDrill(argv: string[]): Promise<number> {
   try {
     return await startDrill(argv);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
-    return 2;
+    return exitCodeFor(error);
   }
 }
 
@@ -98,19 +102,19 @@ async function startDrill(argv: string[]): Promise<number> {
       args: [JSON.parse(JSON.stringify(input))],
     });
     console.error(`started ${DRILL_WORKFLOW} ${input.kind} on ${input.cluster} as ${handle.workflowId}`);
-    if (!wait) return 0;
+    if (!wait) return EXIT.ok;
     const result = (await handle.result()) as DrillResult;
     if (json) console.log(JSON.stringify({ ...result, svg: undefined }, null, 2));
     else console.log(verdictText(result));
-    return result.outcome === 'passed' ? 0 : 1;
+    return result.outcome === 'passed' ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       console.error(`a drill already runs as ${error.workflowId}; wait for it, or pass another --id`);
-      return 1;
+      return EXIT.failed;
     }
     const cause = (error as { cause?: Error }).cause;
     console.error(`drill failed: ${cause?.message ?? (error as Error).message}`);
-    return 1;
+    return exitCodeFor(error);
   } finally {
     await connection.close();
   }

@@ -17,7 +17,6 @@
  * against the clusters file (FLINK_RUNBOOKS_CLUSTERS). Overlap policy: skip (a savepoint still
  * being taken is never joined by a second one).
  */
-import { parseArgs } from 'node:util';
 import {
   Client,
   Connection,
@@ -31,6 +30,8 @@ import { resolveClusterRef, selectJob } from '../config/load';
 import { dataConverterFromEnv } from '../temporal/codec';
 import { connectionOptions, temporalSettingsFromEnv } from '../temporal/connection';
 import { SAVEPOINT_WORKFLOW, type SavepointInput } from '../workflows/upgrade-api';
+import { parseCommandLine } from './arguments';
+import { exitCodeFor, UsageError } from './exit-codes';
 import { maintenanceScheduleOptions } from './housekeeping-schedules';
 import { validateBeforeContact } from './validate';
 
@@ -56,16 +57,16 @@ export interface CreateScheduleOptions {
 /** The schedule for a job, validated against the clusters file; nothing is created yet. */
 export async function savepointScheduleOptions(options: CreateScheduleOptions): Promise<ScheduleOptions> {
   if ((options.every === undefined) === (options.cron === undefined))
-    throw new Error('give exactly one of --every (e.g. 30d) or --cron (e.g. "0 3 1 * *")');
+    throw new UsageError('give exactly one of --every (e.g. 30d) or --cron (e.g. "0 3 1 * *")');
   const every = typeof options.every === 'string' ? parseDuration(options.every) : options.every;
   if (options.every !== undefined && !(every && every >= 1000))
-    throw new Error(`--every "${options.every}" is not a duration of at least 1s (use e.g. 12h, 30d)`);
+    throw new UsageError(`--every "${options.every}" is not a duration of at least 1s (use e.g. 12h, 30d)`);
   if (options.keepLast !== undefined && !(Number.isInteger(options.keepLast) && options.keepLast >= 1))
-    throw new Error(`--keep-last must be a whole number of at least 1, got ${options.keepLast}`);
+    throw new UsageError(`--keep-last must be a whole number of at least 1, got ${options.keepLast}`);
   if (options.maxAge !== undefined && !parseDuration(options.maxAge))
-    throw new Error(`--max-age "${options.maxAge}" is not a duration (use e.g. 30d)`);
+    throw new UsageError(`--max-age "${options.maxAge}" is not a duration (use e.g. 30d)`);
   if (options.timeout !== undefined && !parseDuration(options.timeout))
-    throw new Error(`--timeout "${options.timeout}" is not a duration (use e.g. 5m)`);
+    throw new UsageError(`--timeout "${options.timeout}" is not a duration (use e.g. 5m)`);
   const cluster = await resolveClusterRef({ cluster: options.cluster });
   const job = selectJob(cluster, options.job);
   const retention =
@@ -170,22 +171,23 @@ const USAGE = `usage:
   schedules trigger <id>
   schedules delete <id>`;
 
-/** The schedule command: its exit code (0 done, 1 failed, 2 bad usage). */
+/** The schedule command: its exit code (0 done, 1 failed, 2 bad usage or input, 3 Temporal unreachable). */
 export async function runSchedules(argv: string[]): Promise<number> {
   try {
     await schedules(argv);
     return 0;
   } catch (error) {
     console.error(error instanceof UsageError ? error.message : `schedules: ${(error as Error).message}`);
-    // A bad clusters file, cluster or job is bad input too (the CLI's exit code 2).
-    const badInput =
-      error instanceof UsageError || (error as { nonRetryable?: unknown }).nonRetryable === true;
-    return badInput ? 2 : 1;
+    // A bad clusters file, cluster or job is bad input too (exit code 2); Temporal unreachable is 3.
+    return exitCodeFor(error);
   }
 }
 
-async function schedules(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({
+const SUBCOMMANDS = ['create', 'maintenance', 'list', 'describe', 'pause', 'unpause', 'trigger', 'delete'];
+
+/** `schedule <command> [target] [options]`, read and checked before anything is loaded or contacted. */
+export function readScheduleCommandLine(argv: string[]) {
+  const { positionals, values } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {
@@ -203,7 +205,13 @@ async function schedules(argv: string[]): Promise<void> {
     },
   });
   const [command, target] = positionals;
-  if (!command || (command !== 'list' && !target)) throw new UsageError(USAGE);
+  if (!command || !SUBCOMMANDS.includes(command) || (command !== 'list' && !target) || positionals.length > 2)
+    throw new UsageError(USAGE);
+  return { command, target, values };
+}
+
+async function schedules(argv: string[]): Promise<void> {
+  const { command, target, values } = readScheduleCommandLine(argv);
   const settings = temporalSettingsFromEnv();
   // A schedule that would be refused is refused before connecting.
   const schedule =
@@ -301,5 +309,3 @@ async function schedules(argv: string[]): Promise<void> {
     await connection.close();
   }
 }
-
-class UsageError extends Error {}
