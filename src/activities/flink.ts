@@ -4,6 +4,7 @@ import { FlinkNotFoundError } from '../flink/errors';
 import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary, JobState } from '../flink/types';
 import { retentionOf, retentionProblem } from '../policy/checkpoint-retention';
+import { isTerminalJobState } from '../policy/job-states';
 import { waitUntil } from './heartbeat';
 
 /**
@@ -106,8 +107,7 @@ export async function cancelJob(
   input: CancelJobInput,
 ): Promise<{ cancelled: boolean; state: JobState | 'MISSING' }> {
   const state = await getJobState(input);
-  if (state === 'MISSING' || ['CANCELED', 'FAILED', 'FINISHED'].includes(state))
-    return { cancelled: false, state };
+  if (state === 'MISSING' || isTerminalJobState(state)) return { cancelled: false, state };
   if (input.stateSafeIn === 'checkpoint') {
     const [stats, config] = await Promise.all([
       rest(input).call((c) => c.checkpoints(input.jobId)),

@@ -11,6 +11,7 @@ import {
   type KnownJob,
   parseFoundFiles,
 } from '../policy/housekeeping';
+import { isTerminalJobState } from '../policy/job-states';
 import { hostPathFor } from '../policy/retention';
 import { resolveReportDir } from '../trust/report-dir';
 
@@ -139,8 +140,7 @@ export async function knownJobs(input: OnCluster): Promise<KnownJob[]> {
   const jobs = await client.call((c) => c.jobsOverview());
   return Promise.all(
     jobs.map(async (j): Promise<KnownJob> => {
-      if (['FINISHED', 'CANCELED', 'FAILED'].includes(j.state))
-        return { jobId: j.jid, name: j.name, state: j.state };
+      if (isTerminalJobState(j.state)) return { jobId: j.jid, name: j.name, state: j.state };
       const stats = await client.call((c) => c.checkpoints(j.jid));
       return {
         jobId: j.jid,

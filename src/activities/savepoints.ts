@@ -7,6 +7,7 @@ import { FlinkAccessError, FlinkNoLeaderError, FlinkRestError, FlinkUnreachableE
 import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary } from '../flink/types';
 import { type JarContents, JarUnreadableError, readJar } from '../jar/read';
+import { isTerminalJobState } from '../policy/job-states';
 import { hostPathFor, normalizeLocation, type SavepointEntry } from '../policy/retention';
 import type { RestorePoint } from '../policy/upgrade-plan';
 
@@ -211,9 +212,7 @@ export async function savepointsInUse(
   input: OnCluster,
 ): Promise<Array<{ jobId: string; name: string; state: string; restoredFrom?: string }>> {
   const client = rest(input);
-  const live = (await client.call((c) => c.jobsOverview())).filter(
-    (j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state),
-  );
+  const live = (await client.call((c) => c.jobsOverview())).filter((j) => !isTerminalJobState(j.state));
   return Promise.all(
     live.map(async (j) => {
       const stats = await client.call((c) => c.checkpoints(j.jid));

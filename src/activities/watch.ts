@@ -7,6 +7,7 @@ import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink
 import type { OnCluster } from '../flink/target';
 import { withDiskVerdict } from '../policy/disk';
 import { checkpointWindowMs, evaluateHealth } from '../policy/health';
+import { isTerminalJobState } from '../policy/job-states';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
 import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
@@ -51,7 +52,7 @@ export async function findJobId(input: OnCluster & { jobName: string }): Promise
   )
     .filter((j) => j.name === input.jobName)
     .sort((a, b) => b['start-time'] - a['start-time']);
-  const live = jobs.find((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state));
+  const live = jobs.find((j) => !isTerminalJobState(j.state));
   return (live ?? jobs[0])?.jid;
 }
 

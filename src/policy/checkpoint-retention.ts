@@ -1,3 +1,5 @@
+import { isTerminalJobState } from './job-states';
+
 /**
  * Pure: whether a cancel keeps a job's checkpoints, and so how a live job may be stopped for a
  * restart. Flink deletes a job's checkpoints on cancellation unless they are externalized and
@@ -50,8 +52,6 @@ export type StopRoute =
   | { route: 'cancel' }
   | { route: 'refuse'; reason: string };
 
-const ENDED = new Set(['FINISHED', 'CANCELED', 'FAILED']);
-
 /**
  * How a live job is stopped for a restart. A job whose checkpoints a cancel would delete is
  * never cancelled: it is stopped with a savepoint, which needs it RUNNING; otherwise refused.
@@ -63,7 +63,7 @@ export function stopRoute(input: {
   prefer: 'savepoint' | 'checkpoint';
 }): StopRoute {
   const { state, retention } = input;
-  if (ENDED.has(state)) return { route: 'ended' };
+  if (isTerminalJobState(state)) return { route: 'ended' };
   const retained = retention === 'retained';
   if (state === 'RUNNING' && (input.prefer === 'savepoint' || !retained))
     return { route: 'stop-with-savepoint', thenCancel: retained };

@@ -1,5 +1,6 @@
 import type { DrillKind } from './drill-plan';
 import { isLeaderKind } from './drill-plan';
+import { isTerminalJobState } from './job-states';
 
 /**
  * Pure: the milestones of a failover drill, as the drill's observer sees them, and the timeline a
@@ -103,8 +104,6 @@ export interface OutputLook {
   error?: string;
 }
 
-const TERMINAL = new Set(['FAILED', 'CANCELED', 'FINISHED']);
-
 /** A Flink status timestamp that belongs to this drill (Flink reports 0 for states never reached). */
 const after = (t: number | undefined, faultAt: number) => (t !== undefined && t > faultAt ? t : undefined);
 const KEEP = 60;
@@ -181,7 +180,7 @@ export function noteJobLook(p: TakeoverProgress, goal: TakeoverGoal, look: JobLo
     lastError: look.error ?? p.lastError,
   };
   if (look.at <= goal.faultAt || !look.state) return next;
-  if (TERMINAL.has(look.state) && !next.jobEnded) next.jobEnded = { at: look.at, state: look.state };
+  if (isTerminalJobState(look.state) && !next.jobEnded) next.jobEnded = { at: look.at, state: look.state };
   const m = { ...p.milestones };
   const ts = look.statusTimestamps ?? {};
   const runningSince = ts.RUNNING;

@@ -6,6 +6,7 @@
  */
 import type { DiskVerdict } from './disk';
 import { aboutDuration } from './disk';
+import { isTerminalJobState } from './job-states';
 import type { MonitorStatus } from './monitor-state';
 
 export type CheckLevel = 'ok' | 'warning' | 'critical' | 'unknown';
@@ -130,9 +131,7 @@ function jobsItem(j: DailyCheckInput['jobs']): CheckItem {
     };
   const lines = j.named.map((name) => {
     const running = j.known?.find((k) => k.name === name && k.state === 'RUNNING');
-    const live = j.known?.find(
-      (k) => k.name === name && !['FINISHED', 'CANCELED', 'FAILED'].includes(k.state),
-    );
+    const live = j.known?.find((k) => k.name === name && !isTerminalJobState(k.state));
     return {
       name,
       level: running ? ('ok' as const) : live ? ('warning' as const) : ('critical' as const),

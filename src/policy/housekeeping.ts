@@ -6,6 +6,7 @@
  * anything is removed.
  */
 import { DRILL_KINDS } from './drill-plan';
+import { isTerminalJobState } from './job-states';
 import { hostPathFor, normalizeLocation, sameLocation } from './retention';
 
 export type HousekeepingStepName = 'checkpoints' | 'flink-logs' | 'incomplete-savepoints' | 'drill-reports';
@@ -36,7 +37,6 @@ export interface CleanupPlan {
   keep: Decision[];
 }
 
-const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 /** Flink names a job's checkpoint folder after the job id: 32 hex digits. */
 export const JOB_FOLDER = /^[0-9a-f]{32}$/;
 
@@ -168,7 +168,7 @@ export function planCheckpointCleanup(input: {
     return plan;
   }
   const known = new Map(input.jobs.map((j) => [j.jobId, j]));
-  const live = input.jobs.filter((j) => !TERMINAL.has(j.state));
+  const live = input.jobs.filter((j) => !isTerminalJobState(j.state));
   const restoredFrom = live
     .map((j) => j.restoredFrom && /\/([0-9a-f]{32})\/chk-\d+\/?$/.exec(j.restoredFrom)?.[1])
     .filter((id): id is string => typeof id === 'string');
@@ -192,7 +192,7 @@ export function planCheckpointCleanup(input: {
   for (const f of [...folders].sort((a, b) => a.modifiedAt - b.modifiedAt)) {
     const job = known.get(f.jobId);
     const age = input.now - f.modifiedAt;
-    if (job && !TERMINAL.has(job.state)) decide(f, 'keep', `job ${f.jobId} is ${job.state}`);
+    if (job && !isTerminalJobState(job.state)) decide(f, 'keep', `job ${f.jobId} is ${job.state}`);
     else if (restoredFrom.includes(f.jobId))
       decide(f, 'keep', 'a live job was restored from a checkpoint in it');
     else if (f === newest)

@@ -1,3 +1,4 @@
+import { isTerminalJobState } from './job-states';
 import { sameLineage } from './state-on-disk';
 
 /**
@@ -17,10 +18,8 @@ export type BeforeSubmit =
   | { action: 'adopt'; jobId: string; reason: string }
   | { action: 'refuse'; strays: LiveJob[]; reason: string };
 
-const ENDED = new Set(['FINISHED', 'CANCELED', 'FAILED']);
-
 export function liveJobsNamed(jobs: LiveJob[], name: string): LiveJob[] {
-  return jobs.filter((j) => j.name === name && !ENDED.has(j.state));
+  return jobs.filter((j) => j.name === name && !isTerminalJobState(j.state));
 }
 
 export function beforeSubmit(input: {

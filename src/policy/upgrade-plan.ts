@@ -1,5 +1,6 @@
 import type { JobSpec } from '../config/schema';
 import type { JobState } from '../flink/types';
+import { TERMINAL_JOB_STATES } from './job-states';
 
 /**
  * Pure decisions of the upgrade runbook: what the new job is, which running job is upgraded, how
@@ -20,7 +21,7 @@ export interface JobConfig {
 
 export type ConfigChanges = Partial<JobConfig>;
 
-export const TERMINAL_STATES: ReadonlySet<string> = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+export const TERMINAL_STATES = TERMINAL_JOB_STATES;
 
 /** The job as the clusters file deploys it. */
 export function deployedConfig(job: Pick<JobSpec, 'jar' | 'entryClass' | 'parallelism' | 'args'>): JobConfig {

@@ -1,3 +1,4 @@
+import { TERMINAL_JOB_STATES } from './job-states';
 import { sameLocation } from './retention';
 
 /**
@@ -37,7 +38,8 @@ export interface ReadinessVerdict {
   met: { running: boolean; checkpoint: boolean; output: boolean; restored: boolean };
 }
 
-const ENDED = new Set(['FAILED', 'CANCELED', 'FINISHED', 'MISSING', 'SUSPENDED']);
+/** Ended for this check: terminal, gone, or SUSPENDED (waiting for HA recovery, not running). */
+const ENDED = new Set([...TERMINAL_JOB_STATES, 'MISSING', 'SUSPENDED']);
 
 export function evaluateReadiness(obs: ReadinessObservation, criteria: ReadinessCriteria): ReadinessVerdict {
   const running = obs.state === 'RUNNING';

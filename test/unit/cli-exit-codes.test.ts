@@ -1,5 +1,5 @@
 import { ServiceError, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, RetryState } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor, UsageError } from '../../src/cli/exit-codes';
 import {
@@ -45,7 +45,14 @@ describe('the CLI exit code comes from the type of the error', () => {
   });
 
   it.each([
-    ['a failed runbook', new WorkflowFailedError('workflow failed', ApplicationFailure.create({}), 0)],
+    [
+      'a failed runbook',
+      new WorkflowFailedError(
+        'workflow failed',
+        ApplicationFailure.create({}),
+        RetryState.NON_RETRYABLE_FAILURE,
+      ),
+    ],
     ['a service error the server answered', new ServiceError('failed', { cause: grpcError(5, 'not found') })],
     ['a service error without a cause', new ServiceError('unsupported')],
     [
