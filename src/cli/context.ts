@@ -1,7 +1,8 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../temporal/codec';
-import { connectionOptions, type TemporalSettings, temporalSettingsFromEnv } from '../temporal/connection';
+import { type TemporalSettings, temporalSettingsFromEnv } from '../temporal/connection';
 import { UsageError } from './exit-codes';
+import { connectToTemporal } from './temporal-client';
 import { validateBeforeContact } from './validate';
 
 /** What every command gets: parsed options, a Temporal client made on first use, and output. */
@@ -33,7 +34,7 @@ export function makeContext(options: CliContext['options'], positionals: string[
     async client() {
       if (!client) {
         await validateBeforeContact(options);
-        connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: '5s' });
+        connection = await connectToTemporal(settings, '5s');
         client = new Client({
           connection,
           namespace: settings.namespace,

@@ -11,14 +11,15 @@
  * refuses a second drill on a cluster while one runs. Exit code 0 when the drill passed, 1 when it
  * failed, was aborted or refused, 2 on a usage error, 3 when Temporal cannot be reached.
  */
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { parseDuration } from '../config/duration';
 import { inputIssues } from '../config/input';
 import { resolveClusterRef, selectJob } from '../config/load';
-import { connectionOptions, temporalSettingsFromEnv } from '../temporal/connection';
+import { temporalSettingsFromEnv } from '../temporal/connection';
 import { DRILL_WORKFLOW, type DrillInput, type DrillResult, drillInputSchema } from '../workflows/drill-api';
 import { parseCommandLine } from './arguments';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes';
+import { connectToTemporal } from './temporal-client';
 
 export const drillWorkflowId = (cluster: string) => `drill:${cluster}`;
 
@@ -93,7 +94,7 @@ async function startDrill(argv: string[]): Promise<number> {
   const cluster = await resolveClusterRef({ cluster: input.cluster });
   selectJob(cluster, input.job);
   const settings = temporalSettingsFromEnv();
-  const connection = await Connection.connect(connectionOptions(settings));
+  const connection = await connectToTemporal(settings);
   const client = new Client({ connection, namespace: settings.namespace });
   try {
     const handle = await client.workflow.start(DRILL_WORKFLOW, {

@@ -17,6 +17,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The client could not connect to Temporal (see connectToTemporal in temporal-client.ts). */
+export class TemporalUnreachableError extends Error {
+  override name = 'TemporalUnreachable';
+}
+
 /** Errors that say the person's input is wrong, by type: the same input would fail again. */
 const INPUT_ERRORS = [
   UsageError,
@@ -34,10 +39,12 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 
 /**
- * Temporal could not be reached: the client's connect failed (a ServiceError whose cause is not
- * a gRPC answer), or a call came back UNAVAILABLE or DEADLINE_EXCEEDED.
+ * Temporal could not be reached: the connect failed, the client gave up on a call without an
+ * answer (a ServiceError whose cause is not a gRPC answer), or a call came back UNAVAILABLE or
+ * DEADLINE_EXCEEDED.
  */
 function temporalUnreachable(error: unknown): boolean {
+  if (error instanceof TemporalUnreachableError) return true;
   const grpcUnreachable = (e: unknown) =>
     isGrpcServiceError(e) && (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED);
   if (grpcUnreachable(error)) return true;

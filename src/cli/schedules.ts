@@ -19,7 +19,6 @@
  */
 import {
   Client,
-  Connection,
   type ScheduleDescription,
   type ScheduleOptions,
   ScheduleOverlapPolicy,
@@ -28,11 +27,12 @@ import {
 import { parseDuration } from '../config/duration';
 import { resolveClusterRef, selectJob } from '../config/load';
 import { dataConverterFromEnv } from '../temporal/codec';
-import { connectionOptions, temporalSettingsFromEnv } from '../temporal/connection';
+import { temporalSettingsFromEnv } from '../temporal/connection';
 import { SAVEPOINT_WORKFLOW, type SavepointInput } from '../workflows/upgrade-api';
 import { parseCommandLine } from './arguments';
 import { exitCodeFor, UsageError } from './exit-codes';
 import { maintenanceScheduleOptions } from './housekeeping-schedules';
+import { connectToTemporal } from './temporal-client';
 import { validateBeforeContact } from './validate';
 
 export function savepointScheduleId(cluster: string, job: string): string {
@@ -244,7 +244,7 @@ async function schedules(argv: string[]): Promise<void> {
       : [];
   // Every command, `list` and `delete` too, finds a malformed clusters file before Temporal.
   await validateBeforeContact({});
-  const connection = await Connection.connect(connectionOptions(settings));
+  const connection = await connectToTemporal(settings);
   const client = new Client({
     connection,
     namespace: settings.namespace,

@@ -1,13 +1,16 @@
+import { createServer } from 'node:net';
 import { ServiceError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, RetryState } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { EXIT, exitCodeFor, UsageError } from '../../src/cli/exit-codes';
+import { EXIT, exitCodeFor, TemporalUnreachableError, UsageError } from '../../src/cli/exit-codes';
+import { connectToTemporal } from '../../src/cli/temporal-client';
 import {
   ClustersFileUnreadableError,
   InvalidClusterSpecError,
   UnknownClusterError,
   UnknownJobError,
 } from '../../src/config/errors';
+import type { TemporalSettings } from '../../src/temporal/connection';
 import { InlineSpecRefusedError, UntrustedSpecError } from '../../src/trust/errors';
 import { ReportDirRefusedError } from '../../src/trust/report-dir';
 
@@ -37,6 +40,10 @@ describe('the CLI exit code comes from the type of the error', () => {
         cause: new Error('Failed to connect before the deadline'),
       }),
     ],
+    [
+      'a connect the CLI gave up on',
+      new TemporalUnreachableError('Temporal at 127.0.0.1:1 cannot be reached'),
+    ],
     ['a call answered UNAVAILABLE', grpcError(14, 'No connection established')],
     ['a call past its deadline', grpcError(4, 'Deadline exceeded')],
     ['a service error wrapping UNAVAILABLE', new ServiceError('failed', { cause: grpcError(14, 'down') })],
@@ -63,5 +70,22 @@ describe('the CLI exit code comes from the type of the error', () => {
     ['a thrown string', 'boom'],
   ])('%s is a failure: 1', (_what, error) => {
     expect(exitCodeFor(error)).toBe(EXIT.failed);
+  });
+
+  it('a Temporal address where nothing listens is unreachable: 3', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const settings: TemporalSettings = {
+      address: `127.0.0.1:${closed}`,
+      namespace: 'default',
+      taskQueue: 'q',
+    };
+    const failure = await connectToTemporal(settings, '1s').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TemporalUnreachableError);
+    expect(exitCodeFor(failure)).toBe(EXIT.unreachable);
   });
 });
