@@ -1,0 +1,143 @@
+import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
+import { haRecoveryWindowMs } from '../policy/ha-recovery';
+import type { RestorePoint, UpgradePath } from '../policy/upgrade-plan';
+import {
+  cancelJob,
+  findStateOnDisk,
+  getJobState,
+  latestRestorePoint,
+  stopWithSavepoint,
+  waits,
+} from './maintenance-activities';
+import { failureText, newFlinkJobId } from './maintenance-steps';
+import type { Upgrade } from './upgrade';
+import { REST_CACHE_MS, type Snapshot, snapshotOf, UPGRADE_KEEPS_STATE } from './upgrade-run';
+
+/**
+ * The upgrade's first change: stop the old job so that its state is kept. Savepoint and stateless
+ * modes stop it with a savepoint; last-state cancels it (its checkpoints are retained) and takes
+ * its newest checkpoint. A stop whose REST view a leader change lost goes on from the job's
+ * newest complete state on disk, once HA job recovery has had its time.
+ */
+
+/** Savepoint and stateless: stop-with-savepoint. last-state: cancel, then its newest checkpoint. */
+export async function stopOldJob(u: Upgrade, path: Extract<UpgradePath, { ok: true }>): Promise<void> {
+  const old = u.oldJob;
+  if (!old) return;
+  u.timings.stopRequestedAt = Date.now();
+  if (path.stop === 'stop-with-savepoint') {
+    u.snapshot = await stopKeepingSavepoint(u, old.jobId);
+  } else {
+    if (path.stop === 'cancel') {
+      await cancelJob({ ...u.flink, jobId: old.jobId, stateSafeIn: 'checkpoint' });
+      u.run.step('old job cancelled', old.jobId);
+      await waits(60_000).waitForJobState({
+        ...u.flink,
+        jobId: old.jobId,
+        states: ['CANCELED', 'FAILED', 'FINISHED'],
+        timeoutMs: 60_000,
+      });
+    }
+    // Read again now that the job has ended, so no later checkpoint can complete any more, and
+    // after Flink's REST cache of checkpoint statistics (web.refresh-interval, 3 s) has expired.
+    await sleep(REST_CACHE_MS);
+    const { restorePoint } = await latestRestorePoint({ ...u.flink, jobId: old.jobId });
+    const newest = [restorePoint, u.restorePoint]
+      .filter((p): p is RestorePoint => p !== undefined)
+      .sort((a, b) => b.id - a.id)[0];
+    if (!newest)
+      throw ApplicationFailure.nonRetryable(`job ${old.jobId} left no checkpoint`, 'NoRestorePoint');
+    u.snapshot = snapshotOf(newest);
+  }
+  u.timings.oldJobStoppedAt = Date.now();
+  u.run.status.snapshot = u.snapshot?.path;
+  u.run.step('old job stopped', `${old.jobId}; state in ${u.snapshot?.kind} ${u.snapshot?.path}`);
+}
+
+/**
+ * On timeout or failure the old job keeps running and the workflow fails, saying so. A job the
+ * cluster no longer knows (a leader change) goes on from its newest complete state on disk.
+ */
+export async function stopKeepingSavepoint(u: Upgrade, jobId: string): Promise<Snapshot> {
+  const triggerId = newFlinkJobId();
+  const timeoutMs = u.timeouts.savepointMs;
+  try {
+    u.run.step('stop-with-savepoint', `job ${jobId}, triggerId ${triggerId}`);
+    await stopWithSavepoint({
+      ...u.flink,
+      jobId,
+      targetDirectory: u.job.savepointDir,
+      triggerId,
+      drain: u.run.input.drain,
+    });
+    const { location } = await waits(timeoutMs).waitForSavepoint({
+      ...u.flink,
+      jobId,
+      triggerId,
+      timeoutMs,
+    });
+    await waits(60_000).waitForJobState({
+      ...u.flink,
+      jobId,
+      states: ['FINISHED', 'CANCELED', 'FAILED'],
+      timeoutMs: 60_000,
+    });
+    return { kind: 'savepoint', path: location };
+  } catch (error) {
+    let state = await getJobState({ ...u.flink, jobId }).catch(() => 'unknown');
+    const reason = failureText(error);
+    if (state !== 'RUNNING' && patched(UPGRADE_KEEPS_STATE)) {
+      state = await waitForHaRecovery(u, jobId, state);
+      const found = state === 'RUNNING' ? undefined : await stateOnDisk(u, jobId, reason);
+      if (found) return found;
+    }
+    const unchanged = state === 'RUNNING';
+    const message = unchanged
+      ? `stop-with-savepoint of job ${jobId} failed: ${reason}. The job is still RUNNING; nothing was changed.`
+      : `stop-with-savepoint of job ${jobId} failed: ${reason}. The job is now ${state}: check it.`;
+    u.run.step('stop-with-savepoint failed', message);
+    await u.alert(unchanged ? 'warning' : 'critical', 'upgrade stopped: savepoint failed', message);
+    throw ApplicationFailure.nonRetryable(message, 'SavepointFailed', { jobId, state, triggerId });
+  }
+}
+
+/** A job the cluster does not know right after a leader change may be recovered from HA storage. */
+export async function waitForHaRecovery(u: Upgrade, jobId: string, state: string): Promise<string> {
+  if (state !== 'MISSING') return state;
+  let windowMs: number;
+  try {
+    windowMs = haRecoveryWindowMs(u.cluster);
+  } catch (error) {
+    u.run.warnings.push(`${failureText(error)}; waiting as for Flink's default session timeout`);
+    windowMs = haRecoveryWindowMs({ flinkConfig: {}, jobManagers: [] });
+  }
+  u.run.step(
+    'waiting for HA job recovery',
+    `job ${jobId} is unknown to the cluster; waiting up to ${Math.round(windowMs / 1000)} s`,
+  );
+  const seen = await waits(windowMs)
+    .waitForJobState({
+      ...u.flink,
+      jobId,
+      states: ['RUNNING', 'FINISHED', 'CANCELED', 'FAILED'],
+      timeoutMs: windowMs,
+    })
+    .catch(() => undefined);
+  return seen?.state ?? 'MISSING';
+}
+
+/** The old job's newest complete savepoint or retained checkpoint on disk, if any. */
+export async function stateOnDisk(u: Upgrade, jobId: string, reason: string): Promise<Snapshot | undefined> {
+  const found = await findStateOnDisk({
+    jobId,
+    savepointDir: u.job.savepointDir,
+    checkpointDir: u.job.checkpointDir,
+    volumes: u.cluster.volumes,
+  }).catch(() => undefined);
+  if (!found?.state) return undefined;
+  u.run.step('state found on disk', `${found.state.why}: ${found.state.uri}`);
+  u.run.warnings.push(
+    `the stop of job ${jobId} lost its REST view (${reason}); the upgrade went on from ${found.state.uri}`,
+  );
+  return { kind: found.state.kind, path: found.state.uri };
+}
