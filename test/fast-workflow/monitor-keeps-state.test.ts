@@ -8,6 +8,7 @@ import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api'
 import { typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster, jobIds } from '../helpers/fast-cluster';
+import { recordHistory } from '../helpers/histories';
 import { AlertInbox, checkpointsOf, restartingCluster, WatchScript } from '../helpers/monitor-fakes';
 import { startTimeSkippingServer } from '../helpers/time-skipping';
 
@@ -118,6 +119,7 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
         });
         expect(run.calls.inputsOf('submitJob')[0]).toMatchObject({ savepointPath: DISK_SAVEPOINT });
         expect(run.calls.count('cancelJob')).toBe(0);
+        await recordHistory('monitor-missing-job-waited-then-restored-from-disk', handle);
       });
     });
   });
@@ -227,6 +229,7 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
         expect(run.calls.count('submitJob')).toBe(0);
         expect(inbox.alerts.at(-1)).toMatchObject({ severity: 'warning', verdict: 'failed' });
         expect(inbox.alerts.at(-1)?.action).toMatch(reason);
+        if (seen.jobState === 'CANCELED') await recordHistory('monitor-person-cancel-not-restarted', handle);
       });
     });
   });

@@ -8,6 +8,7 @@ import { type Fakes, typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster, jobIds } from '../helpers/fast-cluster';
 import { FakeFlink } from '../helpers/flink-fake';
+import { recordHistory } from '../helpers/histories';
 import { startTimeSkippingServer } from '../helpers/time-skipping';
 
 /**
@@ -80,7 +81,9 @@ describe('upgrade across a failover, on the time-skipping server', () => {
   it('goes on from the newest state on disk when the leader lost the stop and the job', async () => {
     const f = new FakeFlink(fastCluster(), () => env.currentTimeMs()).running(jobIds.old);
     await withFakeWorker(env, failoverDuringStop(f), async (run) => {
-      const result = await (await start(run)).result();
+      const handle = await start(run);
+      const result = await handle.result();
+      await recordHistory('upgrade-failover-during-stop-from-disk', handle);
       expect(result.outcome).toBe('upgraded');
       expect(result.snapshot).toEqual({ kind: 'savepoint', path: ON_DISK });
       expect(run.calls.inputsOf('submitJob')[0]).toMatchObject({ jar: NEW_JAR, savepointPath: ON_DISK });
