@@ -5,6 +5,7 @@ import type { SourceSpec } from '../config/source-schema';
 import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
 import type { OnCluster } from '../flink/target';
+import { outputFreshness } from '../output/observe';
 import { withDiskVerdict } from '../policy/disk';
 import { checkpointWindowMs, evaluateHealth } from '../policy/health';
 import { isTerminalJobState } from '../policy/job-states';
@@ -12,10 +13,9 @@ import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-stat
 import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
 import { databaseSources, type SourceAdapters } from '../sources';
+import { leaderReport } from '../zookeeper/leader-report';
 import { DiskWatch, type DiskWatchTarget } from './disk';
 import { observeCheckpoints, recentExceptions, recordsOut } from './flink';
-import { readLeader } from './leader';
-import { observeOutput } from './output';
 import { sourceIdleMs } from './source-metrics';
 import { SourceWatch } from './source-watch';
 
@@ -60,12 +60,12 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
   const at = Date.now();
   const on: OnCluster = { urls: target.urls, access: target.access };
   const rest = new FlinkClusterClient(target.urls, 4_000, target.access);
-  const leaderPromise = readLeader(target)
+  const leaderPromise = leaderReport(target)
     .then((l) => ({ url: l.restLeader?.url, consistent: l.consistent }))
     .catch((error: Error) => ({ url: undefined, consistent: false, error: error.message }));
   const outputPromise = target.output
     ? readableOutput(target.output)
-        .then((output) => observeOutput({ output, windowMs: target.fileWindowMs }))
+        .then((output) => outputFreshness(output, target.fileWindowMs))
         .catch((error: Error) => ({
           committedInWindow: 0,
           stuckInProgress: 0,
