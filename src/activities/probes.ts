@@ -1,10 +1,10 @@
-import { Context } from '@temporalio/activity';
 import type { z } from 'zod';
 import { InvalidClusterSpecError, issuesFromZod } from '../config/errors';
 import { outputSchema, probeSchema } from '../config/schema';
 import { runProbe } from '../probes/run';
 import type { OutputSpecInput, ProbeCapture, ProbeRun, ProbeSpecInput } from '../probes/types';
 import { waitForProbeOutput as waitForOutput } from '../probes/verify';
+import { currentContext } from './heartbeat';
 
 /**
  * The seeds' end-to-end capture check as two activities: make the change at the source, then
@@ -65,13 +65,4 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, field: string): z
   if (!parsed.success)
     throw new InvalidClusterSpecError(`${field} input`, issuesFromZod(parsed.error, [field]));
   return parsed.data;
-}
-
-/** The activity context when running as an activity; undefined when called directly (CLI, tests). */
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
 }
