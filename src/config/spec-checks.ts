@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { flinkDurationMs, SESSION_TIMEOUT_KEY } from '../policy/ha-recovery';
 import { hostPort, urlHostPort } from '../trust/hosts';
 
 /**
@@ -16,7 +17,8 @@ interface PortSpec {
 /** The parts of a parsed cluster these checks read (the schema's output type would be circular here). */
 export interface CheckedCluster {
   zookeeper: { quorum: string; root: string; clusterId: string; container?: string };
-  jobManagers: Array<{ url: string; container: string; ports?: PortSpec }>;
+  jobManagers: Array<{ url: string; container: string; ports?: PortSpec; config: Record<string, unknown> }>;
+  flinkConfig: Record<string, unknown>;
   taskManagers: { containers: Array<{ container: string; ports?: PortSpec }> };
   jobs: Array<{
     name: string;
@@ -55,6 +57,24 @@ export function clusterChecks(spec: CheckedCluster, ctx: Ctx): void {
     const why = forbiddenMount(volume.host);
     if (why) issue(ctx, ['volumes', index, 'host'], `"${volume.host}" is refused: it ${why}`);
   });
+  sessionTimeouts(spec, ctx);
+}
+
+/** The monitor waits for HA job recovery as long as the ZooKeeper session timeout says: it must be a duration. */
+function sessionTimeouts(spec: CheckedCluster, ctx: Ctx): void {
+  const places: Array<[PropertyKey[], unknown]> = [
+    [['flinkConfig', SESSION_TIMEOUT_KEY], spec.flinkConfig[SESSION_TIMEOUT_KEY]],
+    ...spec.jobManagers.map((jm, index): [PropertyKey[], unknown] => [
+      ['jobManagers', index, 'config', SESSION_TIMEOUT_KEY],
+      jm.config[SESSION_TIMEOUT_KEY],
+    ]),
+  ];
+  for (const [path, value] of places) {
+    if (value === undefined) continue;
+    const ms = flinkDurationMs(value);
+    if (ms === undefined || ms <= 0)
+      issue(ctx, path, `must be a positive duration such as 60000 or "60 s", got "${String(value)}"`);
+  }
 }
 
 /** The same JobManager twice (127.0.0.1:8081 and localhost:8081) is no HA pair. */

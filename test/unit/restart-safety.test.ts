@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clusterSpecSchema } from '../../src/config/schema';
 import {
   RETENTION_SETTING,
   retentionOf,
@@ -320,6 +321,42 @@ describe('HA job recovery is waited for, bounded by the ZooKeeper session timeou
     expect(() =>
       haRecoveryWindowMs(cluster({ 'high-availability.zookeeper.client.session-timeout': 0 })),
     ).toThrow(BadSessionTimeoutError);
+  });
+});
+
+describe('the clusters file refuses a session timeout that is not a duration', () => {
+  const spec = (value: unknown) => ({
+    zookeeper: { quorum: '127.0.0.1:1', clusterId: '/fast' },
+    ha: { storageDir: 'file:///tmp/ha' },
+    jobManagers: [
+      { role: 'primary', url: 'http://127.0.0.1:9', container: 'jm-a' },
+      {
+        role: 'standby',
+        url: 'http://127.0.0.1:7',
+        container: 'jm-b',
+        config: { 'high-availability.zookeeper.client.session-timeout': value },
+      },
+    ],
+    taskManagers: { containers: [{ container: 'tm-1' }] },
+    jobs: [
+      {
+        name: 'pipeline',
+        jar: '/opt/jars/pipeline-1.jar',
+        entryClass: 'com.example.Pipeline',
+        savepointDir: 'file:///data/savepoints',
+        checkpointDir: 'file:///data/checkpoints',
+      },
+    ],
+  });
+  it.each([['soon'], ['-5'], [0]])('%j is refused, naming the field', (value) => {
+    const parsed = clusterSpecSchema.safeParse(spec(value));
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toMatch(
+      /jobManagers.*1.*config.*session-timeout.*must be a positive duration/,
+    );
+  });
+  it.each([[15000], ['20 s'], ['1 min']])('%j is accepted', (value) => {
+    expect(clusterSpecSchema.safeParse(spec(value)).success).toBe(true);
   });
 });
 
