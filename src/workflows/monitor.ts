@@ -369,18 +369,20 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       at: Date.now(),
       workflow: workflowRef,
     });
-    // Stopped on purpose (a person's cancel, a bounded job's end) is news, not an outage.
-    const onPurpose =
+    // Stopped on purpose (a person's cancel, a bounded job's end) is news, not an outage; a job
+    // missing after a leader change is being recovered from HA storage, not lost (yet).
+    const notAnOutage =
       m.verdict === 'failed' &&
       patched(ENDS_AND_HA_RECOVERY) &&
-      !restartAfterEnd(
-        howJobEnded({
-          state: m.lastObservation?.jobState ?? '',
-          failuresInHistory: m.lastObservation?.failuresInHistory,
-        }),
-        { restartCancelled: job.restartCancelled === true },
-      ).restart;
-    await alert(onPurpose ? { ...message, severity: 'warning' } : message);
+      (m.lastObservation?.jobState === 'MISSING' ||
+        !restartAfterEnd(
+          howJobEnded({
+            state: m.lastObservation?.jobState ?? '',
+            failuresInHistory: m.lastObservation?.failuresInHistory,
+          }),
+          { restartCancelled: job.restartCancelled === true },
+        ).restart);
+    await alert(notAnOutage ? { ...message, severity: 'warning' } : message);
   }
 
   function actionFor(verdict: Verdict): string | undefined {

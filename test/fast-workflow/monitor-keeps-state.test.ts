@@ -106,6 +106,7 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
         expect(run.calls.count('getJobState')).toBe(0);
         expect(inbox.alerts.map((a) => a.summary).join(' ')).not.toMatch(/restore point|restore from/);
         expect(inbox.alerts.at(-1)?.action).toMatch(/Waiting up to 150 s for HA job recovery/);
+        expect(inbox.alerts.filter((a) => a.severity === 'critical')).toEqual([]);
 
         watch.next('failed'); // still missing when the window has passed
         await env.sleep(RECOVERY_WINDOW_MS);
