@@ -108,8 +108,11 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
     await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
   }
   // Read after the job stopped, so no checkpoint can complete after the one restored.
-  const path = (await observeCheckpoints({ ...plan.flink, jobId })).latestCompleted?.path;
-  return path ? { path, via: 'checkpoint' } : newestStateOnDisk(plan, jobId);
+  const seen = await observeCheckpoints({ ...plan.flink, jobId });
+  const path = seen.latestCompleted?.path;
+  // A job someone else cancelled took its checkpoints with it unless Flink retains them.
+  const deletedByCancel = state === 'CANCELED' && seen.config.retainedOnCancel !== true;
+  return path && !deletedByCancel ? { path, via: 'checkpoint' } : newestStateOnDisk(plan, jobId);
 }
 
 async function tryStopWithSavepoint(plan: RestartPlan, jobId: string): Promise<Restored | undefined> {

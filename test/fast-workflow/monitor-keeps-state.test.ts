@@ -254,8 +254,38 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
     await withFakeWorker(env, fakes, async (run) => {
       await withMonitor(run, watch, async (handle) => {
         const s = await statusWhen(handle, 'the restart', (st) => st.restarts.length === 1);
-        expect(s.restarts[0]).toMatchObject({ outcome: 'restarted' });
+        expect(s.restarts[0]).toMatchObject({
+          outcome: 'restarted',
+          restoredFrom: `file:///data/checkpoints/${jobIds.old}/chk-3`,
+        });
         expect(run.calls.count('cancelJob')).toBe(0); // it has ended: nothing to cancel
+      });
+    });
+
+    // Cancelled with checkpoints Flink deletes on cancel: the REST view names a checkpoint that is gone.
+    const again = new WatchScript('failed');
+    again.seen = () => ({ jobState: 'CANCELED', failuresInHistory: 0 });
+    const seen = checkpointsOf(jobIds.old);
+    const deleting = restartingCluster(optedIn, {
+      watchJob: again.watchJob,
+      getJobState: () => 'CANCELED',
+      observeCheckpoints: () => ({ ...seen, config: { ...seen.config, retainedOnCancel: false } }),
+      findStateOnDisk: () => ({
+        state: {
+          kind: 'savepoint',
+          uri: DISK_SAVEPOINT,
+          createdAt: 1,
+          why: 'the newest complete state on disk',
+        },
+        skipped: [],
+        looked: ['/data/savepoints', '/data/checkpoints'],
+        unmapped: [],
+      }),
+    });
+    await withFakeWorker(env, deleting, async (run) => {
+      await withMonitor(run, again, async (handle) => {
+        const s = await statusWhen(handle, 'the restart', (st) => st.restarts.length === 1);
+        expect(s.restarts[0]).toMatchObject({ outcome: 'restarted', restoredFrom: DISK_SAVEPOINT });
       });
     });
   });
