@@ -312,7 +312,7 @@ describe('the deploy runbook on its own sandbox', () => {
         );
         expect(corrupt.type).toBe('DeployPrecheckFailed');
         expect(corrupt.message).toContain(
-          `jar: ${broken} is not a jar (no zip end-of-central-directory record)`,
+          `jar: ${broken} is not a jar (not a zip file: End of central directory record signature not found`,
         );
         return failureOf(
           start({

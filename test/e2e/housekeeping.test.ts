@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
@@ -201,7 +201,8 @@ describe('housekeeping on the sandbox', () => {
       // Dangerous settings are refused before anything is removed.
       for (const [input, message] of [
         [{ checkpointMaxAge: 0 }, /checkpointMaxAge must be a positive duration/],
-        [{ reportDir: `${reportDir}/../..` }, /reportDir .* has a "\.\."/],
+        // Inside the folders the worker allows, but spelled with a "..": housekeeping's own refusal.
+        [{ reportDir: `${reportDir}/../${basename(reportDir)}` }, /reportDir .* has a "\.\."/],
         [{ keepDrillReports: 0 }, /keepDrillReports must be/],
       ] as const) {
         const error = await run(input).then(
@@ -214,6 +215,15 @@ describe('housekeeping on the sandbox', () => {
           message: expect.stringMatching(message),
         });
       }
+      // A report folder outside the ones the worker allows: refused by the first activity.
+      const outside = await run({ reportDir: '/etc/cron.d' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((outside as WorkflowFailedError).cause?.cause).toMatchObject({
+        type: 'ReportDirRefused',
+        message: expect.stringMatching(/is outside the report folders this worker allows/),
+      });
       expect(await snapshot()).toEqual(before);
 
       // The real run.
