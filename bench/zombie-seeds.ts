@@ -36,6 +36,8 @@ import { mkdirSync } from 'node:fs';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { proxyFault } from '../scripts/lib/cdc-faults';
 import { startWorkload, type Workload } from '../scripts/lib/cdc-workload';
+import { FlinkClusterClient } from '../src/flink/cluster-client';
+import { STUCK_CHECKPOINT } from '../src/policy/health';
 import { pollUntil, sleep } from '../src/util/poll';
 import { monitorJob } from '../src/workflows';
 import { monitorWorkflowId } from '../src/workflows/monitor-api';
@@ -323,7 +325,24 @@ async function runTrial(
       'healthy',
       3 * INTERVAL + 60_000,
     );
-    const confirmedLook = healthy.lastObservation?.at ?? Date.now();
+    // A pipeline in its steady state, as the seeds' jobs that ran for days: the fault comes once
+    // both jobs have the checkpoint history a monitor judges a checkpoint's duration by (a fresh
+    // job has one or two, and no rule can tell its slow checkpoint from a stuck one).
+    const flink = new FlinkClusterClient(arena.urls);
+    await pollUntil(
+      async () => {
+        const counts = await Promise.all(
+          [ourJob, seedsJob].map(async (id) => (await flink.call((c) => c.checkpoints(id))).counts.completed),
+        );
+        return counts.every((c) => c > STUCK_CHECKPOINT.minHistory) ? counts : undefined;
+      },
+      {
+        timeoutMs: (STUCK_CHECKPOINT.minHistory + 3) * SEEDS_SETTINGS.checkpoints.interval,
+        intervalMs: 1_000,
+        what: 'a checkpoint history on both jobs',
+      },
+    );
+    const confirmedLook = Math.max(healthy.lastObservation?.at ?? 0, Date.now() - INTERVAL);
     const lookAt = await pollUntil(
       async () => {
         const at = await latestLook(client, workflowId).catch(() => undefined);
