@@ -510,7 +510,7 @@ export async function runZombieSeeds(ctx: BenchContext): Promise<BenchResult> {
     side === 'ours' ? 'monitorJob, 60 s' : "seeds' shell monitor (re-implemented), 60 s";
   return {
     benchmark: 'zombie-seeds',
-    summary: `stuck checkpoint and dead source on the seeds' settings, ${trials} trial(s) a row: our monitorJob vs the seeds' shell monitor, side by side`,
+    summary: `${kinds.map((k) => k.replace('-', ' ')).join(' and ')} on the seeds' settings, ${trials} trial(s) a row: our monitorJob vs the seeds' shell monitor, side by side`,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
