@@ -14,16 +14,18 @@ if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
 # compete for the CPU. Then the crash tests (a sandbox of their own, mostly waiting for the server
 # to notice each killed worker) in a second process beside integration and e2e, which saves their
 # 13 minutes. Each run writes its own JSON report for scripts/failed-tests.ts.
+# Each run has a time limit well inside CI's 90 minutes, so that a run that hangs still leaves a
+# log that says which one.
 mkdir -p .data
 rm -f .data/test-results*.json
 status=0
 VITEST_JSON_REPORT=.data/test-results-1-fast.json \
-  npx vitest run --project unit --project fast-workflow --project workflow || status=1
+  timeout --kill-after=60 20m npx vitest run --project unit --project fast-workflow --project workflow || status=1
 VITEST_JSON_REPORT=.data/test-results-3-crash.json \
-  npx vitest run --project crash >.data/crash-tests.log 2>&1 &
+  timeout --kill-after=60 45m npx vitest run --project crash >.data/crash-tests.log 2>&1 &
 crash=$!
 VITEST_JSON_REPORT=.data/test-results-2-sandbox.json \
-  npx vitest run --project integration --project e2e || status=1
+  timeout --kill-after=60 60m npx vitest run --project integration --project e2e || status=1
 wait "$crash" || status=1
 echo "---- the crash tests, run beside integration and e2e (.data/crash-tests.log) ----"
 cat .data/crash-tests.log

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { waitForRest, waitForTaskManagers, waitForZooKeeper } from '../../src/cluster/readiness';
@@ -13,6 +12,7 @@ import {
   removeContainer,
   startContainer,
 } from '../../src/docker/engine';
+import { runLocked } from './locked-script';
 
 /**
  * The sandbox: a real Flink HA cluster in Docker, described by sandbox/clusters.yaml. Another
@@ -37,10 +37,7 @@ export async function loadSandbox(
  * (e2e and crash) and must not build the same image or jar at the same time.
  */
 function run(script: string, args: string[] = []): void {
-  mkdirSync(`${repoRoot}/.data`, { recursive: true });
-  execFileSync('flock', [`${repoRoot}/.data/prepare.lock`, 'bash', `${repoRoot}/${script}`, ...args], {
-    stdio: 'inherit',
-  });
+  runLocked(`${repoRoot}/.data/prepare.lock`, `${repoRoot}/${script}`, args);
 }
 
 /** Docker engine, images and the jobs' jars: each step is a no-op when already done. */
