@@ -1,6 +1,7 @@
 /**
  * Rewrites the README's Performance figures from the committed benchmark results: the latest
- * result file of each benchmark in bench/results/ (by its `startedAt`), between the markers
+ * result file of each benchmark in bench/results/ (by its `startedAt`; with `--only` runs, the
+ * latest of each part), between the markers
  * <!-- perf-table:start --> and <!-- perf-table:end -->. Figures are never typed by hand; a
  * benchmark without a result file shows "not measured yet".
  *
@@ -37,17 +38,33 @@ export interface ResultFile {
   command?: string;
 }
 
-/** Pure: the latest result of each benchmark, by `startedAt`, with the file it came from. */
-export function latestResults(
-  files: Array<{ file: string; result: ResultFile }>,
-): Map<string, { file: string; result: ResultFile }> {
-  const latest = new Map<string, { file: string; result: ResultFile }>();
-  for (const entry of files) {
-    const seen = latest.get(entry.result.benchmark);
-    if (!seen || Date.parse(entry.result.startedAt) > Date.parse(seen.result.startedAt))
-      latest.set(entry.result.benchmark, entry);
+type Entry = { file: string; result: ResultFile };
+
+/** The part of a benchmark a run measured: its `--only` list from the command, or undefined for all of it. */
+export function scopeOf(result: ResultFile): string[] | undefined {
+  const match = result.command?.match(/--only[ =](\S+)/);
+  return match?.[1] ? match[1].split(',').sort() : undefined;
+}
+
+/** Whether a run of scope `newer` measured everything a run of scope `older` did. */
+const covers = (newer: string[] | undefined, older: string[] | undefined): boolean =>
+  newer === undefined || (older?.every((part) => newer.includes(part)) ?? false);
+
+/**
+ * Pure: the results that stand for each benchmark, oldest first: the latest run, and any older
+ * run with `--only` parts that no newer run measured (a `--only dead-source` run does not hide the
+ * stuck-checkpoint rows of the run before it; a run of everything hides every older one).
+ */
+export function latestResults(files: Entry[]): Map<string, Entry[]> {
+  const byNewest = [...files].sort((a, b) => Date.parse(b.result.startedAt) - Date.parse(a.result.startedAt));
+  const standing = new Map<string, Entry[]>();
+  for (const entry of byNewest) {
+    const kept = standing.get(entry.result.benchmark) ?? [];
+    if (kept.some((newer) => covers(scopeOf(newer.result), scopeOf(entry.result)))) continue;
+    standing.set(entry.result.benchmark, [...kept, entry]);
   }
-  return latest;
+  for (const [benchmark, entries] of standing) standing.set(benchmark, entries.reverse());
+  return standing;
 }
 
 const mdCell = (value: string | number | null | undefined): string =>
@@ -69,36 +86,41 @@ export function markdownTable(
 }
 
 /** Pure: the generated part of the Performance section. */
-export function renderPerformance(latest: Map<string, { file: string; result: ResultFile }>): string {
+export function renderPerformance(latest: Map<string, Entry[]>): string {
   const parts: string[] = [];
   for (const { benchmark, title } of REPORTED) {
-    const found = latest.get(benchmark);
+    const found = latest.get(benchmark) ?? [];
     parts.push(`**${title}** (\`npm run bench -- ${benchmark}\`)`);
-    if (!found) {
+    if (found.length === 0) {
       parts.push('', 'Not measured yet: no result file in `bench/results/`.', '');
       continue;
     }
-    const { file, result } = found;
-    const env = result.environment;
-    const machine = env?.cpu
-      ? `${env.cpu.cores} cores (${env.cpu.model}), ${env.memoryGb} GB${env.flink ? `, Flink ${env.flink}` : ''}`
-      : 'machine not recorded';
-    parts.push(
-      '',
-      `${result.summary}. Measured ${result.startedAt.slice(0, 10)} on ${machine}; result \`${file}\`${result.command ? `, \`${result.command}\`` : ''}.`,
-      '',
-      `Settings: ${result.settings ?? `not recorded in the result file; its first note says: ${result.notes?.[0] ?? 'nothing'}`}`,
-    );
-    for (const table of result.tables ?? [])
-      parts.push('', `${table.title}:`, '', markdownTable(table.columns, table.rows));
-    if (result.goals?.length) {
-      parts.push('');
-      for (const g of result.goals)
-        parts.push(`- ${g.verdict.toUpperCase()}: ${g.goal} — target ${g.target}, measured ${g.measured}`);
-    }
-    parts.push('');
+    for (const entry of found) parts.push(...renderResult(entry));
   }
   return parts.join('\n').trim();
+}
+
+function renderResult({ file, result }: Entry): string[] {
+  const parts: string[] = [];
+  const env = result.environment;
+  const machine = env?.cpu
+    ? `${env.cpu.cores} cores (${env.cpu.model}), ${env.memoryGb} GB${env.flink ? `, Flink ${env.flink}` : ''}`
+    : 'machine not recorded';
+  parts.push(
+    '',
+    `${result.summary}. Measured ${result.startedAt.slice(0, 10)} on ${machine}; result \`${file}\`${result.command ? `, \`${result.command}\`` : ''}.`,
+    '',
+    `Settings: ${result.settings ?? `not recorded in the result file; its first note says: ${result.notes?.[0] ?? 'nothing'}`}`,
+  );
+  for (const table of result.tables ?? [])
+    parts.push('', `${table.title}:`, '', markdownTable(table.columns, table.rows));
+  if (result.goals?.length) {
+    parts.push('');
+    for (const g of result.goals)
+      parts.push(`- ${g.verdict.toUpperCase()}: ${g.goal} — target ${g.target}, measured ${g.measured}`);
+  }
+  parts.push('');
+  return parts;
 }
 
 /** Pure: the README with the text between the markers replaced. */
@@ -111,7 +133,7 @@ export function replaceBetweenMarkers(readme: string, generated: string): string
 }
 
 /** Reads every result file of a folder; a file that is not a result is named in the error. */
-export function readResults(dir: string): Array<{ file: string; result: ResultFile }> {
+export function readResults(dir: string): Entry[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith('.json'))
     .sort()

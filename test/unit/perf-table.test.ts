@@ -26,9 +26,49 @@ describe('the README Performance table from result files', () => {
       { file: 'a', result: result('soak', '2026-12-05T02:00:00.000Z', { summary: 'old' }) },
       { file: 'c', result: result('upgrade', '2026-12-01T00:00:00.000Z') },
     ]);
-    expect(latest.get('soak')?.result.summary).toBe('new');
-    expect(latest.get('soak')?.file).toBe('b');
+    expect(latest.get('soak')?.map((e) => e.result.summary)).toEqual(['new']);
+    expect(latest.get('soak')?.[0]?.file).toBe('b');
     expect([...latest.keys()].sort()).toEqual(['soak', 'upgrade']);
+  });
+
+  it.each([
+    {
+      runs: ['--only stuck-checkpoint', '--only dead-source'],
+      standing: ['--only stuck-checkpoint', '--only dead-source'],
+      why: 'a run of one part keeps the latest run of the other part',
+    },
+    {
+      runs: ['--only stuck-checkpoint', '--only dead-source', '--only stuck-checkpoint'],
+      standing: ['--only dead-source', '--only stuck-checkpoint'],
+      why: 'a newer run of the same part replaces the older one',
+    },
+    {
+      runs: ['--only stuck-checkpoint', '--only dead-source', ''],
+      standing: [''],
+      why: 'a run of everything replaces every older run',
+    },
+    {
+      runs: ['', '--only dead-source'],
+      standing: ['', '--only dead-source'],
+      why: 'a run of one part does not hide the other parts of an older full run',
+    },
+    {
+      runs: ['--only dead-source', '--only dead-source,stuck-checkpoint'],
+      standing: ['--only dead-source,stuck-checkpoint'],
+      why: 'a run of both parts by name covers a run of one',
+    },
+  ])('$why', ({ runs, standing }) => {
+    const latest = latestResults(
+      runs.map((only, i) => ({
+        file: `f${i}`,
+        result: result('zombie-seeds', `2026-12-0${i + 1}T00:00:00.000Z`, {
+          command: `npm run bench -- zombie-seeds ${only}`.trim(),
+        }),
+      })),
+    );
+    expect(latest.get('zombie-seeds')?.map((e) => e.result.command)).toEqual(
+      standing.map((only) => `npm run bench -- zombie-seeds ${only}`.trim()),
+    );
   });
 
   it('says "not measured yet" for a benchmark without a result, and shows no figure for it', () => {
