@@ -1,5 +1,5 @@
 import { ApplicationFailure, log, uuid4 } from '@temporalio/workflow';
-import { retentionOfFlag, stopRoute } from '../policy/checkpoint-retention';
+import { retentionOfFlag, SET_RETENTION, stopRoute } from '../policy/checkpoint-retention';
 import { beforeSubmit } from '../policy/one-live-job';
 import {
   cancelJob,
@@ -89,17 +89,21 @@ async function adoptLiveCopy(
 /** A live job is stopped so that its state survives; an ended one is restored as it is. */
 async function stopKeepingState(plan: RestartPlan, jobId: string, state: string): Promise<Restored> {
   const ended = (TERMINAL as readonly string[]).includes(state);
-  const retention = ended
-    ? 'unknown'
-    : retentionOfFlag((await observeCheckpoints({ ...plan.flink, jobId })).config.retainedOnCancel);
+  const before = ended ? undefined : await observeCheckpoints({ ...plan.flink, jobId });
+  const retention = before ? retentionOfFlag(before.config.retainedOnCancel) : 'unknown';
+  // What a person resumes from when the monitor may not stop the job: it lasts while the job does.
+  const resumeFrom = before?.latestCompleted?.path
+    ? ` Its latest completed checkpoint is ${before.latestCompleted.path}; Flink deletes it if the job is cancelled.`
+    : '';
   const route = stopRoute({ jobId, state, retention, prefer: plan.prefer });
-  if (route.route === 'refuse') throw ApplicationFailure.nonRetryable(route.reason, 'UnsafeCancel');
+  if (route.route === 'refuse')
+    throw ApplicationFailure.nonRetryable(`${route.reason}.${resumeFrom}`, 'UnsafeCancel');
   if (route.route === 'stop-with-savepoint') {
     const saved = await tryStopWithSavepoint(plan, jobId);
     if (saved) return saved;
     if (!route.thenCancel)
       throw ApplicationFailure.nonRetryable(
-        `stop-with-savepoint of job ${jobId} did not complete, and a cancel would delete its checkpoints: not cancelling it`,
+        `stop-with-savepoint of job ${jobId} did not complete, and a cancel would delete its checkpoints: not cancelling it.${resumeFrom} ${SET_RETENTION}.`,
         'UnsafeCancel',
       );
   }

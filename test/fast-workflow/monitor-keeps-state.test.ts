@@ -160,6 +160,11 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
       await withMonitor(run, watch, async (handle) => {
         const s = await statusWhen(handle, 'the escalation', (st) => st.escalated);
         expect(s.restarts[0]?.error).toMatch(/a cancel would delete its checkpoints: not cancelling it/);
+        // The escalation names the state a person resumes from, and the setting to change.
+        expect(s.restarts[0]?.error).toContain(
+          `latest completed checkpoint is ${seen.latestCompleted?.path}`,
+        );
+        expect(s.restarts[0]?.error).toContain('RETAIN_ON_CANCELLATION');
         expect(run.calls.count('cancelJob')).toBe(0);
         expect(run.calls.count('submitJob')).toBe(0);
       });

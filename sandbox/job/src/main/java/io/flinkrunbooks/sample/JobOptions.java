@@ -23,6 +23,8 @@ public final class JobOptions implements Serializable {
         DEFAULTS.put("tolerable-failures", String.valueOf(Integer.MAX_VALUE));
         DEFAULTS.put("restart-attempts", "3");
         DEFAULTS.put("restart-delay", "2000");
+        // retain: a cancelled job's checkpoints stay (what the runbooks need); delete: Flink's default.
+        DEFAULTS.put("checkpoints-on-cancel", "retain");
     }
 
     public final String jobName;
@@ -37,6 +39,8 @@ public final class JobOptions implements Serializable {
     public final int tolerableFailures;
     public final int restartAttempts;
     public final long restartDelayMs;
+    /** Whether a cancel keeps the job's externalized checkpoints. */
+    public final boolean retainCheckpointsOnCancel;
 
     private JobOptions(Map<String, String> v) {
         jobName = v.get("job-name");
@@ -50,6 +54,11 @@ public final class JobOptions implements Serializable {
         tolerableFailures = (int) parseLong(v, "tolerable-failures", 0, MAX_INT);
         restartAttempts = (int) parseLong(v, "restart-attempts", 0, MAX_INT);
         restartDelayMs = parseLong(v, "restart-delay", 0, Long.MAX_VALUE);
+        String onCancel = v.get("checkpoints-on-cancel");
+        if (!onCancel.equals("retain") && !onCancel.equals("delete")) {
+            throw new IllegalArgumentException("--checkpoints-on-cancel must be retain or delete, got '" + onCancel + "'");
+        }
+        retainCheckpointsOnCancel = onCancel.equals("retain");
         if (!(rate > 0) || Double.isInfinite(rate)) {
             throw new IllegalArgumentException("--rate must be a positive number, got " + rate);
         }
@@ -123,6 +132,7 @@ public final class JobOptions implements Serializable {
                 + " parallelism=" + (parallelism < 0 ? "default" : parallelism)
                 + " checkpoint-interval=" + checkpointIntervalMs + " checkpoint-timeout=" + checkpointTimeoutMs
                 + " min-pause=" + minPauseMs + " tolerable-failures=" + tolerableFailures
-                + " restart-attempts=" + restartAttempts + " restart-delay=" + restartDelayMs;
+                + " restart-attempts=" + restartAttempts + " restart-delay=" + restartDelayMs
+                + " checkpoints-on-cancel=" + (retainCheckpointsOnCancel ? "retain" : "delete");
     }
 }

@@ -67,7 +67,9 @@ public final class SamplePipeline {
         checkpoints.setTolerableCheckpointFailureNumber(options.tolerableFailures);
         checkpoints.setMaxConcurrentCheckpoints(1);
         checkpoints.setExternalizedCheckpointRetention(
-                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+                options.retainCheckpointsOnCancel
+                        ? ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION
+                        : ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION);
     }
 
     /** Adds source -> format-row -> csv-sink to the environment. */

@@ -22,6 +22,14 @@ class OptionsAndFormatTest {
         assertEquals(Integer.MAX_VALUE, o.tolerableFailures);
         assertEquals(3, o.restartAttempts);
         assertEquals(2000, o.restartDelayMs);
+        assertEquals(true, o.retainCheckpointsOnCancel);
+    }
+
+    @Test
+    void checkpointsOnCancel() {
+        assertEquals(false, JobOptions.parse("--checkpoints-on-cancel", "delete").retainCheckpointsOnCancel);
+        assertEquals(true, JobOptions.parse("--checkpoints-on-cancel=retain").retainCheckpointsOnCancel);
+        assertThrows(IllegalArgumentException.class, () -> JobOptions.parse("--checkpoints-on-cancel", "keep"));
     }
 
     @Test
