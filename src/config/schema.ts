@@ -12,6 +12,7 @@ import {
   plainText,
   storageUri,
 } from './fields';
+import { defaultFlinkImage } from './flink-versions';
 import { sourceSchemas } from './source-schema';
 import { clusterChecks, clustersFileChecks } from './spec-checks';
 
@@ -283,8 +284,16 @@ export const clusterSpecSchema = z
       .regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 1.20 or 1.20.3')
       .default('1.20'),
     images: z
-      .strictObject({ flink: plainText().min(1), zookeeper: plainText().min(1) })
-      .default({ flink: 'flink-runbooks/flink:1.20.3', zookeeper: 'flink-runbooks/zookeeper:3.8' }),
+      .strictObject({
+        flink: plainText()
+          .min(1)
+          .optional()
+          .describe(
+            "default: the image sandbox/images/build.sh builds for flinkVersion's release line (1.20: flink-runbooks/flink:1.20.3, 2.3: flink-runbooks/flink:2.3.0)",
+          ),
+        zookeeper: plainText().min(1).default('flink-runbooks/zookeeper:3.8'),
+      })
+      .default({ zookeeper: 'flink-runbooks/zookeeper:3.8' }),
     zookeeper: z.strictObject({
       quorum,
       root: z
@@ -378,7 +387,15 @@ export const clusterSpecSchema = z
       'job name',
     );
     clusterChecks(spec, ctx);
-  });
+  })
+  // A cluster that names no image runs the one built for its Flink version (checked above).
+  .transform((spec) => ({
+    ...spec,
+    images: {
+      flink: spec.images.flink ?? defaultFlinkImage(spec.flinkVersion) ?? '',
+      zookeeper: spec.images.zookeeper,
+    },
+  }));
 
 function flagDuplicates(ctx: z.RefinementCtx, values: string[], path: string[], field: string, what: string) {
   const first = new Map<string, number>();

@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import { flinkDurationMs, SESSION_TIMEOUT_KEY } from '../policy/ha-recovery';
 import { hostPort, urlHostPort } from '../trust/hosts';
+import {
+  BUILT_FLINK_IMAGES,
+  defaultFlinkImage,
+  flinkMajor,
+  imageFlinkVersion,
+  REMOVED_IN_FLINK_2,
+  sameRelease,
+} from './flink-versions';
 
 /**
  * Checks across the fields of one cluster, and across the clusters of one file, for settings
@@ -16,10 +24,14 @@ interface PortSpec {
 
 /** The parts of a parsed cluster these checks read (the schema's output type would be circular here). */
 export interface CheckedCluster {
+  flinkVersion: string;
+  images: { flink?: string };
   zookeeper: { quorum: string; root: string; clusterId: string; container?: string };
   jobManagers: Array<{ url: string; container: string; ports?: PortSpec; config: Record<string, unknown> }>;
   flinkConfig: Record<string, unknown>;
-  taskManagers: { containers: Array<{ container: string; ports?: PortSpec }> };
+  taskManagers: {
+    containers: Array<{ container: string; ports?: PortSpec; config: Record<string, unknown> }>;
+  };
   jobs: Array<{
     name: string;
     checkpoints: { interval: number };
@@ -58,6 +70,48 @@ export function clusterChecks(spec: CheckedCluster, ctx: Ctx): void {
     if (why) issue(ctx, ['volumes', index, 'host'], `"${volume.host}" is refused: it ${why}`);
   });
   sessionTimeouts(spec, ctx);
+  flinkVersionChecks(spec, ctx);
+}
+
+/**
+ * The image must run the Flink the cluster says it runs, and on 2.x no setting may be one that
+ * 2.x no longer reads: it would be ignored without a word.
+ */
+function flinkVersionChecks(spec: CheckedCluster, ctx: Ctx): void {
+  const image = spec.images.flink;
+  if (image === undefined && !defaultFlinkImage(spec.flinkVersion))
+    issue(
+      ctx,
+      ['images', 'flink'],
+      `no image is built for Flink ${spec.flinkVersion} (built: ${Object.keys(BUILT_FLINK_IMAGES).join(', ')}); name the image`,
+    );
+  const tagged = image && imageFlinkVersion(image);
+  if (tagged && !sameRelease(tagged, spec.flinkVersion))
+    issue(
+      ctx,
+      ['images', 'flink'],
+      `"${image}" is Flink ${tagged}, but flinkVersion is ${spec.flinkVersion}: change both together`,
+    );
+  if (flinkMajor(spec.flinkVersion) < 2) return;
+  const places: Array<[PropertyKey[], Record<string, unknown>]> = [
+    [['flinkConfig'], spec.flinkConfig],
+    ...spec.jobManagers.map((jm, index): [PropertyKey[], Record<string, unknown>] => [
+      ['jobManagers', index, 'config'],
+      jm.config,
+    ]),
+    ...spec.taskManagers.containers.map((tm, index): [PropertyKey[], Record<string, unknown>] => [
+      ['taskManagers', 'containers', index, 'config'],
+      tm.config,
+    ]),
+  ];
+  for (const [path, config] of places)
+    for (const key of Object.keys(config))
+      if (REMOVED_IN_FLINK_2.has(key))
+        issue(
+          ctx,
+          [...path, key],
+          `Flink ${spec.flinkVersion} no longer reads this setting (removed in 2.0) and would ignore it`,
+        );
 }
 
 /** The monitor waits for HA job recovery as long as the ZooKeeper session timeout says: it must be a duration. */
