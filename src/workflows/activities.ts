@@ -1,3 +1,4 @@
+import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { CONFIG_ERROR_TYPES } from '../config/errors';
 import { runbookActivities } from './runbook-activities';
 
@@ -11,4 +12,14 @@ export const { resolveCluster, resolveClusterJob } = runbookActivities({
 export const { probeJobManagers } = runbookActivities({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3 },
+});
+
+/**
+ * Alerts: the activity never fails because a channel did (a retry would resend to the channels
+ * that took it), so only a lost worker is retried, once; an alert that cannot be rendered is
+ * final. Up to 8 minutes covers delivery at its largest settings (5 attempts of 60 s per channel).
+ */
+export const { sendAlert } = runbookActivities({
+  startToCloseTimeout: '8m',
+  retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
 });

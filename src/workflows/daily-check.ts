@@ -5,6 +5,8 @@ import { diskVerdict, diskWatchTarget } from '../policy/disk';
 import { dailyCheckReport, type DailyCheckInput as ReportInput } from '../policy/housekeeping-daily-check';
 import { SA } from '../shared';
 import { resolveCluster } from './activities';
+import { tell } from './alerting';
+import { failureText } from './failures';
 import {
   inspectClusterContainers,
   knownJobs,
@@ -16,7 +18,6 @@ import {
 } from './housekeeping-activities';
 import { type DailyCheckInput, type DailyCheckResult, dailyCheckInputSchema } from './housekeeping-api';
 import { rejectBadInput } from './input';
-import { failureText, tell } from './maintenance-steps';
 
 /**
  * The seeds' 日常维护, every morning: `docker ps`, `curl /overview`, `curl /jobs/overview`,

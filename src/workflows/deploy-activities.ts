@@ -1,4 +1,3 @@
-import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { CONFIG_ERROR_TYPES } from '../config/errors';
 import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
 import { runbookActivities } from './runbook-activities';
@@ -98,10 +97,4 @@ export const { submitJob, stopWithSavepoint } = runbookActivities({
 export const { acquireMaintenanceLease, releaseMaintenanceLease, ensureMonitor } = runbookActivities({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 3, initialInterval: '2s', nonRetryableErrorTypes: ['LeaseHeld'] },
-});
-
-/** Alerts never throw for a failed channel; only an alert that cannot be rendered is final. */
-export const { sendAlert } = runbookActivities({
-  startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
 });

@@ -1,6 +1,8 @@
 import {
   defineQuery,
   isCancellation,
+  log,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -10,7 +12,9 @@ import { clusterRefSchema } from '../config/input';
 import { DEPLOY_STEPS } from '../policy/deploy-plan';
 import type { DeployProgress, DeployResult } from '../policy/deploy-report';
 import { SA } from '../shared';
-import { resolveClusterJob, sendAlert } from './deploy-activities';
+import { sendAlert } from './activities';
+import { tell } from './alerting';
+import { resolveClusterJob } from './deploy-activities';
 import { type DeployInput, DeployRun, describeFailure, newProgress } from './deploy-run';
 import {
   cleanAndPrepare,
@@ -113,6 +117,12 @@ function dryRun(run: DeployRun): DeployResult {
   return run.result('dry-run');
 }
 
+/**
+ * Deploys started before the alert took the runbooks' one path asked the activity even for a
+ * cluster with no alert channel; they still do, so their histories replay.
+ */
+export const ALERT_ONLY_TO_CHANNELS = 'deploy-alert-only-to-channels';
+
 async function alert(
   run: DeployRun,
   severity: 'info' | 'critical',
@@ -120,34 +130,40 @@ async function alert(
   summary: string,
   error?: unknown,
 ): Promise<void> {
-  const info = workflowInfo();
   const evidence = error === undefined ? [] : describeFailure(error).evidence;
   const until = run.leaseUntil
     ? `; the monitor stands down until ${new Date(run.leaseUntil).toISOString()}`
     : '';
-  await sendAlert({
-    alert: {
-      severity,
+  const message = {
+    severity,
+    job: run.job.name,
+    verdict: severity === 'info' ? 'deployed' : 'deploy-failed',
+    title,
+    summary,
+    details: [
+      ...(run.failedStep ? [{ label: 'Failed step', value: run.failedStep }] : []),
+      ...evidence.map((line, i) => ({ label: `Evidence ${i + 1}`, value: line })),
+      ...(run.jobId ? [{ label: 'Job', value: run.jobId }] : []),
+      ...(run.savepoint ? [{ label: "Old job's savepoint", value: run.savepoint }] : []),
+    ],
+    action:
+      severity === 'info'
+        ? `The monitor watches job ${run.jobId}.`
+        : `The cluster is left as it is for inspection${until}.`,
+    incidentKey: `deploy:${run.cluster.name}:${run.job.name}`,
+    resolved: severity === 'info',
+  };
+  if (run.cluster.alerts.length === 0 && !patched(ALERT_ONLY_TO_CHANNELS)) {
+    const { namespace, workflowId, runId } = workflowInfo();
+    const alert = {
+      ...message,
       cluster: run.cluster.name,
-      job: run.job.name,
-      verdict: severity === 'info' ? 'deployed' : 'deploy-failed',
-      title,
-      summary,
-      details: [
-        ...(run.failedStep ? [{ label: 'Failed step', value: run.failedStep }] : []),
-        ...evidence.map((line, i) => ({ label: `Evidence ${i + 1}`, value: line })),
-        ...(run.jobId ? [{ label: 'Job', value: run.jobId }] : []),
-        ...(run.savepoint ? [{ label: "Old job's savepoint", value: run.savepoint }] : []),
-      ],
-      action:
-        severity === 'info'
-          ? `The monitor watches job ${run.jobId}.`
-          : `The cluster is left as it is for inspection${until}.`,
-      incidentKey: `deploy:${run.cluster.name}:${run.job.name}`,
-      resolved: severity === 'info',
       at: Date.now(),
-      workflow: { namespace: info.namespace, workflowId: info.workflowId, runId: info.runId },
-    },
-    channels: run.cluster.alerts,
-  }).catch(() => undefined);
+      workflow: { namespace, workflowId, runId },
+    };
+    await sendAlert({ alert, channels: [] }).catch(() => undefined);
+    return;
+  }
+  const problem = await tell(run.cluster, message);
+  if (problem) log.warn(problem);
 }

@@ -35,6 +35,7 @@ import {
 } from '../policy/drill-verdict';
 import { SA } from '../shared';
 import { resolveClusterJob } from './activities';
+import { tell } from './alerting';
 import {
   checkOutputSequence,
   injectFault,
@@ -55,9 +56,9 @@ import {
   drillInputSchema,
   drillStatusQuery,
 } from './drill-api';
+import { failureText, failureType } from './failures';
 import { rejectBadInput } from './input';
 import { acquireMaintenanceLease, releaseMaintenanceLease } from './maintenance-activities';
-import { failureText, failureType, tell } from './maintenance-steps';
 
 /**
  * The seeds' failover test (故障转移测试) as a repeatable drill that leaves evidence:

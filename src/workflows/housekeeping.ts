@@ -24,6 +24,8 @@ import {
 import { sameLocation } from '../policy/retention';
 import { SA } from '../shared';
 import { resolveCluster } from './activities';
+import { tell } from './alerting';
+import { failureText, failureType } from './failures';
 import {
   cleanFlinkLogs,
   deleteSavepoints,
@@ -36,7 +38,7 @@ import {
 } from './housekeeping-activities';
 import { type HousekeepingInput, type HousekeepingResult, housekeepingInputSchema } from './housekeeping-api';
 import { rejectBadInput } from './input';
-import { failureText, failureType, tell, underLease } from './maintenance-steps';
+import { underLease } from './maintenance-steps';
 
 /**
  * The seeds' maintenance cleanups (每周：清理旧日志; 故障排查: 清理旧 checkpoint) as one runbook a

@@ -1,4 +1,3 @@
-import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
 import { runbookActivities } from './runbook-activities';
 
@@ -64,12 +63,6 @@ export const { deleteSavepoints } = runbookActivities({
 export const { acquireMaintenanceLease, releaseMaintenanceLease } = runbookActivities({
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['LeaseHeld'] },
-});
-
-/** Never fails because a channel did; only an alert that cannot be rendered is final. */
-export const { sendAlert } = runbookActivities({
-  startToCloseTimeout: '6m',
-  retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
 });
 
 /**

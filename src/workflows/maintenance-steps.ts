@@ -1,5 +1,4 @@
 import { ActivityFailure, ApplicationFailure, sleep, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { Severity } from '../alerts/types';
 import type { JobSpec, NamedCluster } from '../config/schema';
 import type { OnCluster } from '../flink/target';
 import {
@@ -9,6 +8,7 @@ import {
   type ReadinessVerdict,
   timedOut,
 } from '../policy/upgrade-readiness';
+import { failureText } from './failures';
 import {
   acquireMaintenanceLease,
   getJobState,
@@ -16,9 +16,12 @@ import {
   observeOutput,
   recentExceptions,
   releaseMaintenanceLease,
-  sendAlert,
 } from './maintenance-activities';
 import type { LeaseRequest } from './monitor-api';
+
+// Used by the upgrade runbook from here.
+export { tell } from './alerting';
+export { failureText, failureType } from './failures';
 
 /**
  * Steps shared by the upgrade and savepoint runbooks, each small enough to read at a glance.
@@ -41,17 +44,6 @@ export function jobOf(cluster: NamedCluster, name?: string): JobSpec {
     );
   }
   return job;
-}
-
-/** The message of an activity failure (its cause's), or of any error. */
-export function failureText(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function failureType(error: unknown): string | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 /** Runs an activity, turning its failure into `undefined` plus the reason (for looks that may come up empty). */
@@ -122,37 +114,6 @@ export async function waitUntilReady(
     if (verdict.verdict !== 'waiting') return verdict;
     if (Date.now() >= deadline) return timedOut(verdict, input.timeoutMs);
     await sleep(input.intervalMs);
-  }
-}
-
-/** Tells the cluster's alert channels; a delivery problem is returned as a warning, never thrown. */
-export async function tell(
-  cluster: NamedCluster,
-  alert: {
-    severity: Severity;
-    job: string;
-    verdict: string;
-    title: string;
-    summary: string;
-    details?: Array<{ label: string; value: string }>;
-    action?: string;
-    incidentKey: string;
-    resolved?: boolean;
-  },
-): Promise<string | undefined> {
-  if (cluster.alerts.length === 0) return undefined;
-  const { namespace, workflowId, runId } = workflowInfo();
-  try {
-    const outcomes = await sendAlert({
-      alert: { ...alert, cluster: cluster.name, at: Date.now(), workflow: { namespace, workflowId, runId } },
-      channels: cluster.alerts,
-    });
-    const failed = outcomes.filter((o) => o.outcome === 'failed');
-    return failed.length > 0
-      ? `alert "${alert.title}" not delivered to ${failed.map((o) => `${o.channel} (${o.error})`).join(', ')}`
-      : undefined;
-  } catch (error) {
-    return `alert "${alert.title}" not sent: ${failureText(error)}`;
   }
 }
 

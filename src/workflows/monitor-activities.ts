@@ -1,4 +1,3 @@
-import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
 import { runbookActivities } from './runbook-activities';
 
@@ -38,10 +37,4 @@ export const { waitForCheckpoint, waitForJobState, waitForSavepoint } = runbookA
     maximumAttempts: 3,
     nonRetryableErrorTypes: [...NON_RETRYABLE_FLINK_ERRORS, 'WaitTimeout', 'SavepointFailed'],
   },
-});
-
-/** A failing channel is reported in the outcome, never thrown; only a malformed alert is final. */
-export const { sendAlert } = runbookActivities({
-  startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 2, nonRetryableErrorTypes: [...ALERT_ERROR_TYPES] },
 });

@@ -41,9 +41,10 @@ import {
 } from '../policy/recovery';
 import { SA } from '../shared';
 import { resolveClusterJob } from './activities';
+import { tell } from './alerting';
 import { rejectBadInput } from './input';
 import { countRestart, countVerdict } from './metrics';
-import { findJobId, sendAlert, watchJob } from './monitor-activities';
+import { findJobId, watchJob } from './monitor-activities';
 import {
   acquireLeaseUpdate,
   forceRestartSignal,
@@ -483,8 +484,10 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       at: Date.now(),
     });
     m.alerts = decision.state;
-    if (!decision.send || cluster.alerts.length === 0) return;
-    await sendAlert({ alert: { ...message, suppressed: decision.suppressed }, channels: cluster.alerts });
+    if (!decision.send) return;
+    // A channel that did not take it is logged: the monitor goes on watching.
+    const problem = await tell(cluster, { ...message, suppressed: decision.suppressed });
+    if (problem) log.warn(problem);
   }
 
   function status(): MonitorStatus {

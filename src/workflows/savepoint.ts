@@ -5,6 +5,8 @@ import { jobsSharingSavepointDir, planRetention, retentionRuleIssues } from '../
 import { pickRunningJob } from '../policy/upgrade-plan';
 import { SA } from '../shared';
 import { resolveCluster } from './activities';
+import { tell } from './alerting';
+import { failureText } from './failures';
 import { rejectBadInput } from './input';
 import {
   deleteSavepoints,
@@ -14,7 +16,7 @@ import {
   triggerSavepoint,
   waits,
 } from './maintenance-activities';
-import { failureText, jobOf, newFlinkJobId, tell, underLease } from './maintenance-steps';
+import { jobOf, newFlinkJobId, underLease } from './maintenance-steps';
 import { type SavepointInput, type SavepointResult, savepointInputSchema } from './upgrade-api';
 
 /**

@@ -109,6 +109,25 @@ function until(what: string, ok: () => boolean): Promise<true> {
 const settle = () => new Promise((r) => setTimeout(r, 500));
 
 describe('monitorJob with faked activities on the time-skipping server', () => {
+  it('goes on watching and restarts when an alert cannot be sent at all', async () => {
+    const watch = new WatchScript('healthy', 'zombie');
+    const fakes = restartingCluster(cluster, {
+      watchJob: watch.watchJob,
+      sendAlert: () => {
+        throw typedError('InvalidAlert', 'the alert cannot be rendered');
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      await withMonitor(run, watch, async (handle) => {
+        const s = await statusWhen(handle, 'one restart', (st) => st.restarts.length === 1);
+        expect(s.restarts[0]).toMatchObject({ outcome: 'restarted' });
+        await watchesStarted(watch, 3);
+        expect(run.calls.count('sendAlert')).toBeGreaterThan(0);
+        expect((await handle.describe()).status.name).toBe('RUNNING');
+      });
+    });
+  });
+
   it('restarts a confirmed zombie from its latest checkpoint and watches the new job', async () => {
     const watch = new WatchScript('healthy', 'zombie');
     const inbox = new AlertInbox();
