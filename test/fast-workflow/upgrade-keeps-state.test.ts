@@ -51,7 +51,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 }
 
 /** The leader goes away during the stop: the new one knows neither the trigger nor (for a while) the job. */
-function failoverDuringStop(f: FakeFlink, recovered?: 'RUNNING'): Fakes {
+function failoverDuringStop(f: FakeFlink, recovered?: 'RUNNING', onDisk: string | null = ON_DISK): Fakes {
   const base = f.fakes();
   return f.fakes({
     waitForSavepoint: ({ jobId, triggerId }) => {
@@ -69,7 +69,15 @@ function failoverDuringStop(f: FakeFlink, recovered?: 'RUNNING'): Fakes {
       return (base.waitForJobState as NonNullable<Fakes['waitForJobState']>)(input);
     },
     findStateOnDisk: () => ({
-      state: { kind: 'savepoint', uri: ON_DISK, createdAt: 1, why: 'the newest complete state on disk' },
+      state:
+        onDisk === null
+          ? undefined
+          : {
+              kind: 'savepoint',
+              uri: onDisk,
+              createdAt: 1,
+              why: 'the newest complete state on disk',
+            },
       skipped: [],
       looked: ['/data/savepoints', '/data/checkpoints'],
       unmapped: [],
@@ -128,6 +136,52 @@ describe('upgrade across a failover, on the time-skipping server', () => {
       );
       expect(run.calls.count('submitJob')).toBe(0);
       expect(f.inbox.alerts.at(-1)).toMatchObject({ severity: 'critical' });
+    });
+  });
+
+  it('fails as SavepointFailed, naming the job MISSING, when neither HA recovery nor the disk has its state', async () => {
+    const f = new FakeFlink(fastCluster(), () => env.currentTimeMs()).running(jobIds.old);
+    await withFakeWorker(env, failoverDuringStop(f, undefined, null), async (run) => {
+      const failure = await failureOf((await start(run)).result());
+      expect(failure.type).toBe('SavepointFailed');
+      expect(failure.message).toMatch(/The job is now MISSING: check it/);
+      expect(run.calls.count('findStateOnDisk')).toBe(1);
+      expect(run.calls.count('submitJob')).toBe(0);
+      expect(f.inbox.alerts.at(-1)).toMatchObject({
+        severity: 'critical',
+        verdict: 'upgrade stopped: savepoint failed',
+      });
+    });
+  });
+
+  it('does not resubmit the previous job beside a stray one that started during the rollback', async () => {
+    const f = new FakeFlink(fastCluster(), () => env.currentTimeMs()).running(jobIds.old);
+    f.breaks = (jar) => jar === NEW_JAR;
+    const base = f.fakes();
+    const fakes = f.fakes({
+      // The new job fails only after its cancel was requested: someone starts a copy meanwhile.
+      getJobState: ({ jobId }) => (f.job(jobId).jar === NEW_JAR ? 'RUNNING' : f.job(jobId).state),
+      cancelJob: (input) => {
+        f.jobs.set(jobIds.other, {
+          ...f.job(jobIds.old),
+          jobId: jobIds.other,
+          state: 'RUNNING',
+          submittedAt: 1,
+        });
+        return (base.cancelJob as NonNullable<Fakes['cancelJob']>)(input);
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const failure = await failureOf((await start(run)).result());
+      expect(failure.type).toBe('RollbackFailed');
+      expect(failure.message).toMatch(
+        new RegExp(`resubmit the previous job: .*${jobIds.other} RUNNING.*not adding a second`),
+      );
+      expect(run.calls.count('submitJob')).toBe(1); // the new job only
+      expect(f.inbox.alerts.map((a) => a.verdict)).toEqual([
+        'a stray job of the same name runs',
+        'upgrade and rollback failed',
+      ]);
     });
   });
 });

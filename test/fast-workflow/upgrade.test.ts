@@ -4,8 +4,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil } from '../../src/util/poll';
 import { upgrade } from '../../src/workflows';
-import { approveSignal, cancelSignal, type UpgradeInput } from '../../src/workflows/upgrade-api';
-import type { Fakes } from '../helpers/fake-activities';
+import {
+  approveSignal,
+  cancelSignal,
+  type UpgradeInput,
+  upgradeStatusQuery,
+} from '../../src/workflows/upgrade-api';
+import { type Fakes, typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
 import { fastCluster, jobIds } from '../helpers/fast-cluster';
 import { FakeFlink } from '../helpers/flink-fake';
@@ -15,7 +20,8 @@ import { startTimeSkippingServer } from '../helpers/time-skipping';
 /**
  * The upgrade runbook's branches against a Flink in memory, on the time-skipping server: each
  * mode, the approval and its timeout, a cancel before and after the stop, a failed savepoint,
- * the rollback and the rollback that fails too.
+ * the rollback and the rollback that fails too; a job gone before the change, a refused submit,
+ * no job to stop or to go back to, a lease that cannot be released, the output's sequence check.
  */
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -71,6 +77,12 @@ describe('upgrade with faked activities on the time-skipping server', () => {
       });
       expect(run.calls.count('cancelJob')).toBe(0);
       expect(f.inbox.alerts.at(-1)).toMatchObject({ severity: 'info', verdict: 'upgraded' });
+      // The milestones in order, and the downtime from the stop's request to the new job RUNNING.
+      const t = result.timings;
+      const milestones = [t.stopRequestedAt, t.oldJobStoppedAt, t.submittedAt, t.runningAt, t.readyAt];
+      expect(milestones.every((at) => typeof at === 'number')).toBe(true);
+      expect(milestones).toEqual([...milestones].sort((a, b) => Number(a) - Number(b)));
+      expect(t.downtimeMs).toBe(Number(t.runningAt) - Number(t.stopRequestedAt));
     });
   });
 
@@ -259,6 +271,155 @@ describe('upgrade with faked activities on the time-skipping server', () => {
       expect(failure.message).toMatch(/cancel the new job .*UnsafeCancel|not cancelling/);
       expect(f.submitted()).toHaveLength(1);
       expect(run.calls.count('cancelJob')).toBe(1); // final: not retried
+    });
+  });
+
+  it('last-state mode with a job that already ended: restores its newest checkpoint, cancelling nothing', async () => {
+    const f = flink();
+    f.job(jobIds.old).state = 'FAILED';
+    await withFakeWorker(env, f.fakes(), async (run) => {
+      const result = await (await start(run, { mode: 'last-state', jobId: jobIds.old })).result();
+      expect(result.outcome).toBe('upgraded');
+      expect(run.calls.count('cancelJob')).toBe(0);
+      expect(run.calls.count('stopWithSavepoint')).toBe(0);
+      expect(result.snapshot).toEqual({
+        kind: 'checkpoint',
+        path: `file:///data/checkpoints/${jobIds.old}/chk-7`,
+      });
+      expect(f.submitted()[0]?.restoredFrom).toBe(result.snapshot?.path);
+    });
+  });
+
+  it('stateless mode with no job running: starts the new job empty, with nothing to stop', async () => {
+    const f = flink();
+    f.jobs.clear();
+    await withFakeWorker(env, f.fakes(), async (run) => {
+      const result = await (await start(run, { mode: 'stateless' })).result();
+      expect(result.outcome).toBe('upgraded');
+      expect(result.from.jobId).toBeUndefined();
+      expect(result.snapshot).toBeUndefined();
+      expect(result.timings.stopRequestedAt).toBeUndefined();
+      expect(result.timings.downtimeMs).toBeUndefined();
+      const [next] = f.submitted();
+      expect(next).toMatchObject({ jar: NEW_JAR, state: 'RUNNING', restoredFrom: undefined });
+      expect(result.runningJobId).toBe(next?.jobId);
+      expect(run.calls.count('stopWithSavepoint') + run.calls.count('cancelJob')).toBe(0);
+    });
+  });
+
+  it('fails as UpgradeFailed when a new job with nothing before it is not healthy: there is nothing to roll back to', async () => {
+    const f = flink();
+    f.jobs.clear();
+    f.breaks = () => true;
+    await withFakeWorker(env, f.fakes(), async (run) => {
+      const failure = await failureOf((await start(run, { mode: 'stateless' })).result());
+      expect(failure.type).toBe('UpgradeFailed');
+      expect(failure.message).toMatch(/the new job is not healthy: .*the job is FAILED/);
+      expect(f.submitted()).toHaveLength(1);
+      expect(run.calls.count('cancelJob')).toBe(0);
+      expect(run.calls.count('releaseMaintenanceLease')).toBe(1);
+      expect(f.inbox.alerts.at(-1)).toMatchObject({
+        severity: 'critical',
+        verdict: 'new job not healthy, nothing to roll back to',
+      });
+    });
+  });
+
+  it('changes nothing when the job is gone by the time the approval comes', async () => {
+    const f = flink();
+    await withFakeWorker(env, f.fakes(), async (run) => {
+      const handle = await start(run, { requireApproval: true });
+      await pollUntil(
+        async () =>
+          (await handle.query(upgradeStatusQuery)).phase === 'awaiting-approval' ? true : undefined,
+        { timeoutMs: 20_000, what: 'the approval wait' },
+      );
+      f.jobs.clear();
+      await handle.signal(approveSignal, { by: 'alice' });
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe('PrecheckFailed');
+      expect(failure.message).toMatch(/^nothing was changed: no live job named "pipeline"/);
+      expect(run.calls.count('stopWithSavepoint') + run.calls.count('submitJob')).toBe(0);
+      // The lease was taken before the second look, and given back.
+      expect(run.calls.count('releaseMaintenanceLease')).toBe(1);
+    });
+  });
+
+  it('rolls back from the same savepoint when Flink refuses to submit the new job', async () => {
+    const f = flink();
+    const base = f.fakes();
+    const fakes = f.fakes({
+      submitJob: (input) => {
+        if (input.jar === NEW_JAR) throw typedError('FlinkBadRequest', 'the jar main() threw: bad arguments');
+        return (base.submitJob as NonNullable<Fakes['submitJob']>)(input);
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const result = await (await start(run)).result();
+      expect(result.outcome).toBe('rolled-back');
+      expect(result.rollback?.reason).toMatch(/bad arguments/);
+      expect(run.calls.count('submitJob')).toBe(2); // the refusal is final: not retried
+      const [restored] = f.submitted();
+      expect(restored).toMatchObject({ jar: '/opt/jars/pipeline-1.jar', state: 'RUNNING' });
+      expect(restored?.restoredFrom).toBe(result.snapshot?.path);
+      expect(result.runningJobId).toBe(restored?.jobId);
+      expect(run.calls.count('cancelJob')).toBe(0); // the new job never started
+    });
+  });
+
+  it('still upgrades when the lease cannot be given back, and says it expires by itself', async () => {
+    const f = flink();
+    const fakes = f.fakes({
+      releaseMaintenanceLease: () => {
+        throw typedError('LeaseHeld', 'the monitor holds another lease');
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const result = await (await start(run)).result();
+      expect(result.outcome).toBe('upgraded');
+      expect(result.lease).toEqual({ monitor: 'no-monitor', error: 'the monitor holds another lease' });
+      expect(result.warnings).toContain(
+        'the lease could not be released (it expires by itself): the monitor holds another lease',
+      );
+    });
+  });
+
+  it('checks the committed output sequence of a job that has one, and warns about a gap', async () => {
+    const cluster = fastCluster();
+    const job = cluster.jobs[0] as (typeof cluster.jobs)[number];
+    job.output = {
+      path: '/data/out',
+      pattern: '*.csv',
+      freshness: 300_000,
+      inProgressLimit: 600_000,
+      sequenceColumn: 0,
+    };
+    const f = new FakeFlink(cluster, () => env.currentTimeMs()).running(jobIds.old);
+    const fakes = f.fakes({
+      observeOutput: async () => ({
+        committedFiles: 1,
+        newestCommittedAt: (await env.currentTimeMs()) + 1,
+        committedInWindow: 1,
+        inProgressFiles: 0,
+        stuckInProgress: 0,
+        stuckInProgressAt: [],
+        observedAt: await env.currentTimeMs(),
+      }),
+      checkOutputSequence: () => ({
+        rows: 3,
+        distinct: 3,
+        first: 1,
+        last: 4,
+        gaps: [[3, 3]],
+        duplicates: [],
+        continuous: false,
+      }),
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const result = await (await start(run)).result();
+      expect(result.outcome).toBe('upgraded');
+      expect(result.sequence).toMatchObject({ continuous: false, gaps: [[3, 3]] });
+      expect(result.warnings).toContain('the committed output sequence has gaps or duplicates');
     });
   });
 });
