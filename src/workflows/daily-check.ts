@@ -4,9 +4,6 @@ import { restTarget } from '../flink/target';
 import { diskVerdict, diskWatchTarget } from '../policy/disk';
 import { dailyCheckReport, type DailyCheckInput as ReportInput } from '../policy/housekeeping-daily-check';
 import { SA } from '../shared';
-import { resolveCluster } from './activities';
-import { tell } from './alerting';
-import { failureText } from './failures';
 import {
   inspectClusterContainers,
   knownJobs,
@@ -15,7 +12,10 @@ import {
   measureDiskUsage,
   monitorStatusOf,
   probeJobManagers,
-} from './housekeeping-activities';
+  resolveCluster,
+} from './activities';
+import { tell } from './alerting';
+import { failureText } from './failures';
 import { type DailyCheckInput, type DailyCheckResult, dailyCheckInputSchema } from './housekeeping-api';
 import { rejectBadInput } from './input';
 

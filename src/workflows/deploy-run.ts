@@ -17,7 +17,7 @@ import {
   initialSteps,
   type StepReport,
 } from '../policy/deploy-report';
-import { jobFailureCause, waitForJobState } from './deploy-activities';
+import { jobFailureCause, waitForJobState } from './activities';
 
 /**
  * The state of one deploy run: what it observed and planned, the job ids it handled, and the

@@ -55,7 +55,7 @@ import {
   waitForSavepoint,
   waitForTaskManagersReady,
   waitForZooKeeperReady,
-} from './deploy-activities';
+} from './activities';
 import {
   type DeployRun,
   describeFailure,

@@ -12,9 +12,8 @@ import { clusterRefSchema } from '../config/input';
 import { DEPLOY_STEPS } from '../policy/deploy-plan';
 import type { DeployProgress, DeployResult } from '../policy/deploy-report';
 import { SA } from '../shared';
-import { sendAlert } from './activities';
+import { resolveClusterJob, sendAlert } from './activities';
 import { tell } from './alerting';
-import { resolveClusterJob } from './deploy-activities';
 import { type DeployInput, DeployRun, describeFailure, newProgress } from './deploy-run';
 import {
   cleanAndPrepare,

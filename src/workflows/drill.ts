@@ -34,9 +34,8 @@ import {
   type Rejoin,
 } from '../policy/drill-verdict';
 import { SA } from '../shared';
-import { resolveClusterJob } from './activities';
-import { tell } from './alerting';
 import {
+  acquireMaintenanceLease,
   checkOutputSequence,
   injectFault,
   observeDrillBaseline,
@@ -44,11 +43,14 @@ import {
   observing,
   probeWait,
   readFlinkLogEvents,
+  releaseMaintenanceLease,
+  resolveClusterJob,
   restoreNode,
   runSourceProbe,
   watchAfterRestore,
   writeDrillReport,
-} from './drill-activities';
+} from './activities';
+import { tell } from './alerting';
 import {
   type DrillInput,
   type DrillPhase,
@@ -58,7 +60,6 @@ import {
 } from './drill-api';
 import { failureText, failureType } from './failures';
 import { rejectBadInput } from './input';
-import { acquireMaintenanceLease, releaseMaintenanceLease } from './maintenance-activities';
 
 /**
  * The seeds' failover test (故障转移测试) as a repeatable drill that leaves evidence:

@@ -23,9 +23,6 @@ import {
 } from '../policy/housekeeping';
 import { sameLocation } from '../policy/retention';
 import { SA } from '../shared';
-import { resolveCluster } from './activities';
-import { tell } from './alerting';
-import { failureText, failureType } from './failures';
 import {
   cleanFlinkLogs,
   deleteSavepoints,
@@ -35,7 +32,10 @@ import {
   listSavepoints,
   removeCheckpointFolders,
   removeDrillReports,
-} from './housekeeping-activities';
+  resolveCluster,
+} from './activities';
+import { tell } from './alerting';
+import { failureText, failureType } from './failures';
 import { type HousekeepingInput, type HousekeepingResult, housekeepingInputSchema } from './housekeeping-api';
 import { rejectBadInput } from './input';
 import { underLease } from './maintenance-steps';

@@ -8,7 +8,6 @@ import {
   type ReadinessVerdict,
   timedOut,
 } from '../policy/upgrade-readiness';
-import { failureText } from './failures';
 import {
   acquireMaintenanceLease,
   getJobState,
@@ -16,7 +15,8 @@ import {
   observeOutput,
   recentExceptions,
   releaseMaintenanceLease,
-} from './maintenance-activities';
+} from './activities';
+import { failureText } from './failures';
 import type { LeaseRequest } from './monitor-api';
 
 // Used by the upgrade runbook from here.

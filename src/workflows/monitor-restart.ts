@@ -10,7 +10,7 @@ import {
   waitForCheckpoint,
   waitForJobState,
   waitForSavepoint,
-} from './monitor-activities';
+} from './activities';
 import { restartSafely } from './restart-safely';
 
 /**

@@ -40,11 +40,10 @@ import {
   type RecoveryContext,
 } from '../policy/recovery';
 import { SA } from '../shared';
-import { resolveClusterJob } from './activities';
+import { findJobId, resolveClusterJob, watchJob } from './activities';
 import { tell } from './alerting';
 import { rejectBadInput } from './input';
 import { countRestart, countVerdict } from './metrics';
-import { findJobId, watchJob } from './monitor-activities';
 import {
   acquireLeaseUpdate,
   forceRestartSignal,

@@ -12,7 +12,7 @@ import {
   waitForCheckpoint,
   waitForJobState,
   waitForSavepoint,
-} from './monitor-activities';
+} from './activities';
 import type { RestartPlan, RestartResult } from './monitor-restart';
 
 /**

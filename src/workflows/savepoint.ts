@@ -4,18 +4,18 @@ import { restTarget } from '../flink/target';
 import { jobsSharingSavepointDir, planRetention, retentionRuleIssues } from '../policy/retention';
 import { pickRunningJob } from '../policy/upgrade-plan';
 import { SA } from '../shared';
-import { resolveCluster } from './activities';
-import { tell } from './alerting';
-import { failureText } from './failures';
-import { rejectBadInput } from './input';
 import {
   deleteSavepoints,
   listJobs,
   listSavepoints,
+  resolveCluster,
   savepointsInUse,
   triggerSavepoint,
   waits,
-} from './maintenance-activities';
+} from './activities';
+import { tell } from './alerting';
+import { failureText } from './failures';
+import { rejectBadInput } from './input';
 import { jobOf, newFlinkJobId, underLease } from './maintenance-steps';
 import { type SavepointInput, type SavepointResult, savepointInputSchema } from './upgrade-api';
 
