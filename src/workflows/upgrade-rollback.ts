@@ -1,23 +1,64 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { TERMINAL_STATES } from '../policy/upgrade-plan';
+import type { ReadinessVerdict } from '../policy/upgrade-readiness';
 import { cancelJob, getJobState, waits } from './maintenance-activities';
 import { failureText, newFlinkJobId } from './maintenance-steps';
-import type { Upgrade } from './upgrade';
 import type { UpgradeResult } from './upgrade-api';
+import { alert, type Changed, checkSequence, type Running, resultOf, type Upgrade } from './upgrade-run';
+import { submit, verify } from './upgrade-start';
 
 /**
  * The upgrade's way back when the new job is not healthy: cancel it, resubmit the previous job
- * from the same state, verify it, and alert. Compensations run newest first and stop at the
- * first that fails: the previous job is never resubmitted over a new job that could not be
- * cancelled.
+ * from the same state, verify it, and alert. The previous job is never resubmitted over a new
+ * job that could not be cancelled.
  */
-export interface Compensation {
-  what: string;
-  run: () => Promise<void>;
+export async function rollBack(
+  u: Upgrade,
+  changed: Changed & { oldJobId: string; newJobId: string },
+  reason: string,
+  running: Running,
+): Promise<UpgradeResult> {
+  u.run.phase('rolling-back');
+  u.run.step('rolling back', reason);
+
+  const cancelled = await attempt(u, `cancel the new job ${changed.newJobId}`, () =>
+    cancelNewJob(u, changed),
+  );
+  if (!cancelled.ok) return rollbackFailed(u, changed, reason, cancelled.failure);
+
+  const rollbackJobId = newFlinkJobId();
+  const restored = await attempt(u, 'resubmit the previous job', () =>
+    restorePrevious(u, changed, rollbackJobId, running),
+  );
+  if (!restored.ok) return rollbackFailed(u, changed, reason, restored.failure, rollbackJobId);
+  const readiness = restored.value;
+  if (readiness.verdict !== 'ready')
+    return rollbackFailed(u, changed, reason, readiness.reasons.join('; '), rollbackJobId);
+
+  const result = resultOf(
+    u,
+    'rolled-back',
+    `upgrade of ${u.job.name} rolled back: ${reason}; job ${rollbackJobId} runs ${u.previous.jar} again from ${changed.snapshot?.path}`,
+    changed,
+    rollbackJobId,
+  );
+  result.rollback = {
+    reason,
+    jobId: rollbackJobId,
+    readiness,
+    note:
+      changed.readiness?.met.checkpoint === true
+        ? 'the new job had completed a checkpoint: output it committed is emitted again by the restored job'
+        : undefined,
+  };
+  result.sequence = await checkSequence(u);
+  await alert(u, changed, 'warning', 'upgrade rolled back', result.headline);
+  return result;
 }
 
-export async function cancelNewJob(u: Upgrade): Promise<void> {
-  const jobId = u.newJobId as string;
+/** The new job's state does not matter: the previous job goes back to the snapshot taken from the old one. */
+async function cancelNewJob(u: Upgrade, changed: Changed & { newJobId: string }): Promise<void> {
+  const jobId = changed.newJobId;
   const state = await getJobState({ ...u.flink, jobId });
   if (state === 'MISSING' || TERMINAL_STATES.has(state)) {
     u.run.step('new job already ended', `${jobId} is ${state}`);
@@ -26,8 +67,7 @@ export async function cancelNewJob(u: Upgrade): Promise<void> {
   await cancelJob({
     ...u.flink,
     jobId,
-    // Its state does not matter: the previous job goes back to the snapshot taken from the old one.
-    stateSafeIn: u.snapshot ? { savepoint: u.snapshot.path } : 'checkpoint',
+    stateSafeIn: changed.snapshot ? { savepoint: changed.snapshot.path } : 'checkpoint',
   });
   await waits(60_000).waitForJobState({
     ...u.flink,
@@ -38,58 +78,53 @@ export async function cancelNewJob(u: Upgrade): Promise<void> {
   u.run.step('new job cancelled', jobId);
 }
 
-export async function restorePrevious(u: Upgrade): Promise<void> {
-  const jobId = newFlinkJobId();
-  u.rollbackJobId = jobId;
-  const submittedAt = await u.submit(jobId, u.previous, u.snapshot);
-  u.runningJobId = jobId;
-  u.runningConfig = u.previous;
-  u.rollbackReadiness = await u.verify(jobId, submittedAt, u.snapshot);
+/** The previous job again, from the same state, beside neither the old nor the new job. */
+async function restorePrevious(
+  u: Upgrade,
+  changed: Changed & { oldJobId: string; newJobId: string },
+  jobId: string,
+  running: Running,
+): Promise<ReadinessVerdict> {
+  const submittedAt = Date.now();
+  await submit(u, {
+    jobId,
+    config: u.previous,
+    from: changed.snapshot,
+    replacing: [changed.oldJobId, changed.newJobId],
+    sofar: changed,
+  });
+  running.jobId = jobId;
+  running.config = u.previous;
+  return (await verify(u, jobId, submittedAt, changed.snapshot)).readiness;
 }
 
-export async function rollBack(
+/** A step of the way back; its failure is named, and ends the way back. */
+async function attempt<T>(
   u: Upgrade,
+  what: string,
+  step: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; failure: string }> {
+  try {
+    return { ok: true, value: await step() };
+  } catch (error) {
+    const failure = `${what}: ${failureText(error)}`;
+    u.run.step('compensation failed', failure);
+    return { ok: false, failure };
+  }
+}
+
+async function rollbackFailed(
+  u: Upgrade,
+  changed: Changed & { newJobId: string },
   reason: string,
-  compensations: Compensation[],
-): Promise<UpgradeResult> {
-  u.run.phase('rolling-back');
-  u.run.step('rolling back', reason);
-  const failures: string[] = [];
-  for (const compensation of compensations) {
-    try {
-      await compensation.run();
-    } catch (error) {
-      failures.push(`${compensation.what}: ${failureText(error)}`);
-      u.run.step('compensation failed', `${compensation.what}: ${failureText(error)}`);
-      break; // the previous job is not resubmitted over a new job that could not be cancelled
-    }
-  }
-  const readiness = u.rollbackReadiness;
-  if (failures.length > 0 || !readiness || readiness.verdict !== 'ready') {
-    const why =
-      failures.length > 0 ? failures.join('; ') : (readiness?.reasons.join('; ') ?? 'not attempted');
-    const message = `upgrade of ${u.job.name} failed (${reason}) and the rollback failed too: ${why}. State is in ${u.snapshot?.path}.`;
-    await u.alert('critical', 'upgrade and rollback failed', message);
-    throw ApplicationFailure.nonRetryable(message, 'RollbackFailed', {
-      snapshot: u.snapshot,
-      newJobId: u.newJobId,
-      rollbackJobId: u.rollbackJobId,
-    });
-  }
-  const committedByNewJob = u.readiness?.met.checkpoint === true;
-  const result = u.result(
-    'rolled-back',
-    `upgrade of ${u.job.name} rolled back: ${reason}; job ${u.rollbackJobId} runs ${u.previous.jar} again from ${u.snapshot?.path}`,
-  );
-  result.rollback = {
-    reason,
-    jobId: u.rollbackJobId as string,
-    readiness,
-    note: committedByNewJob
-      ? 'the new job had completed a checkpoint: output it committed is emitted again by the restored job'
-      : undefined,
-  };
-  result.sequence = await u.checkSequence();
-  await u.alert('warning', 'upgrade rolled back', result.headline);
-  return result;
+  why: string,
+  rollbackJobId?: string,
+): Promise<never> {
+  const message = `upgrade of ${u.job.name} failed (${reason}) and the rollback failed too: ${why}. State is in ${changed.snapshot?.path}.`;
+  await alert(u, changed, 'critical', 'upgrade and rollback failed', message);
+  throw ApplicationFailure.nonRetryable(message, 'RollbackFailed', {
+    snapshot: changed.snapshot,
+    newJobId: changed.newJobId,
+    rollbackJobId,
+  });
 }

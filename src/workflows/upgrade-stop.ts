@@ -10,8 +10,15 @@ import {
   waits,
 } from './maintenance-activities';
 import { failureText, newFlinkJobId } from './maintenance-steps';
-import type { Upgrade } from './upgrade';
-import { REST_CACHE_MS, type Snapshot, snapshotOf, UPGRADE_KEEPS_STATE } from './upgrade-run';
+import {
+  alert,
+  type OldJob,
+  REST_CACHE_MS,
+  type Snapshot,
+  snapshotOf,
+  UPGRADE_KEEPS_STATE,
+  type Upgrade,
+} from './upgrade-run';
 
 /**
  * The upgrade's first change: stop the old job so that its state is kept. Savepoint and stateless
@@ -20,38 +27,53 @@ import { REST_CACHE_MS, type Snapshot, snapshotOf, UPGRADE_KEEPS_STATE } from '.
  * newest complete state on disk, once HA job recovery has had its time.
  */
 
+export interface Stopped {
+  /** Where the old job's state is; none when there was no old job. */
+  snapshot?: Snapshot;
+  requestedAt?: number;
+  stoppedAt?: number;
+}
+
 /** Savepoint and stateless: stop-with-savepoint. last-state: cancel, then its newest checkpoint. */
-export async function stopOldJob(u: Upgrade, path: Extract<UpgradePath, { ok: true }>): Promise<void> {
-  const old = u.oldJob;
-  if (!old) return;
-  u.timings.stopRequestedAt = Date.now();
-  if (path.stop === 'stop-with-savepoint') {
-    u.snapshot = await stopKeepingSavepoint(u, old.jobId);
-  } else {
-    if (path.stop === 'cancel') {
-      await cancelJob({ ...u.flink, jobId: old.jobId, stateSafeIn: 'checkpoint' });
-      u.run.step('old job cancelled', old.jobId);
-      await waits(60_000).waitForJobState({
-        ...u.flink,
-        jobId: old.jobId,
-        states: ['CANCELED', 'FAILED', 'FINISHED'],
-        timeoutMs: 60_000,
-      });
-    }
-    // Read again now that the job has ended, so no later checkpoint can complete any more, and
-    // after Flink's REST cache of checkpoint statistics (web.refresh-interval, 3 s) has expired.
-    await sleep(REST_CACHE_MS);
-    const { restorePoint } = await latestRestorePoint({ ...u.flink, jobId: old.jobId });
-    const newest = [restorePoint, u.restorePoint]
-      .filter((p): p is RestorePoint => p !== undefined)
-      .sort((a, b) => b.id - a.id)[0];
-    if (!newest)
-      throw ApplicationFailure.nonRetryable(`job ${old.jobId} left no checkpoint`, 'NoRestorePoint');
-    u.snapshot = snapshotOf(newest);
+export async function stopOldJob(u: Upgrade, old: OldJob & { path: { ok: true } }): Promise<Stopped> {
+  if (!old.job) return {};
+  const { jobId } = old.job;
+  const requestedAt = Date.now();
+  const snapshot =
+    old.path.stop === 'stop-with-savepoint'
+      ? await stopKeepingSavepoint(u, jobId)
+      : await endKeepingCheckpoint(u, jobId, old.path, old.restorePoint);
+  u.run.status.snapshot = snapshot.path;
+  u.run.step('old job stopped', `${jobId}; state in ${snapshot.kind} ${snapshot.path}`);
+  return { snapshot, requestedAt, stoppedAt: Date.now() };
+}
+
+/** last-state: cancel a live job (its checkpoints are retained), then take its newest checkpoint. */
+async function endKeepingCheckpoint(
+  u: Upgrade,
+  jobId: string,
+  path: Extract<UpgradePath, { ok: true }>,
+  before?: RestorePoint,
+): Promise<Snapshot> {
+  if (path.stop === 'cancel') {
+    await cancelJob({ ...u.flink, jobId, stateSafeIn: 'checkpoint' });
+    u.run.step('old job cancelled', jobId);
+    await waits(60_000).waitForJobState({
+      ...u.flink,
+      jobId,
+      states: ['CANCELED', 'FAILED', 'FINISHED'],
+      timeoutMs: 60_000,
+    });
   }
-  u.timings.oldJobStoppedAt = Date.now();
-  u.run.status.snapshot = u.snapshot?.path;
-  u.run.step('old job stopped', `${old.jobId}; state in ${u.snapshot?.kind} ${u.snapshot?.path}`);
+  // Read again now that the job has ended, so no later checkpoint can complete any more, and
+  // after Flink's REST cache of checkpoint statistics (web.refresh-interval, 3 s) has expired.
+  await sleep(REST_CACHE_MS);
+  const { restorePoint } = await latestRestorePoint({ ...u.flink, jobId });
+  const newest = [restorePoint, before]
+    .filter((p): p is RestorePoint => p !== undefined)
+    .sort((a, b) => b.id - a.id)[0];
+  if (!newest) throw ApplicationFailure.nonRetryable(`job ${jobId} left no checkpoint`, 'NoRestorePoint');
+  return snapshotOf(newest);
 }
 
 /**
@@ -68,7 +90,7 @@ export async function stopKeepingSavepoint(u: Upgrade, jobId: string): Promise<S
       jobId,
       targetDirectory: u.job.savepointDir,
       triggerId,
-      drain: u.run.input.drain,
+      drain: u.input.drain,
     });
     const { location } = await waits(timeoutMs).waitForSavepoint({
       ...u.flink,
@@ -96,13 +118,19 @@ export async function stopKeepingSavepoint(u: Upgrade, jobId: string): Promise<S
       ? `stop-with-savepoint of job ${jobId} failed: ${reason}. The job is still RUNNING; nothing was changed.`
       : `stop-with-savepoint of job ${jobId} failed: ${reason}. The job is now ${state}: check it.`;
     u.run.step('stop-with-savepoint failed', message);
-    await u.alert(unchanged ? 'warning' : 'critical', 'upgrade stopped: savepoint failed', message);
+    await alert(
+      u,
+      { oldJobId: jobId },
+      unchanged ? 'warning' : 'critical',
+      'upgrade stopped: savepoint failed',
+      message,
+    );
     throw ApplicationFailure.nonRetryable(message, 'SavepointFailed', { jobId, state, triggerId });
   }
 }
 
 /** A job the cluster does not know right after a leader change may be recovered from HA storage. */
-export async function waitForHaRecovery(u: Upgrade, jobId: string, state: string): Promise<string> {
+async function waitForHaRecovery(u: Upgrade, jobId: string, state: string): Promise<string> {
   if (state !== 'MISSING') return state;
   let windowMs: number;
   try {
@@ -127,7 +155,7 @@ export async function waitForHaRecovery(u: Upgrade, jobId: string, state: string
 }
 
 /** The old job's newest complete savepoint or retained checkpoint on disk, if any. */
-export async function stateOnDisk(u: Upgrade, jobId: string, reason: string): Promise<Snapshot | undefined> {
+async function stateOnDisk(u: Upgrade, jobId: string, reason: string): Promise<Snapshot | undefined> {
   const found = await findStateOnDisk({
     jobId,
     savepointDir: u.job.savepointDir,
