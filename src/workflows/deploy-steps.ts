@@ -22,7 +22,6 @@ import {
   findingLine,
 } from '../policy/deploy-verify';
 import {
-  acquireMaintenanceLease,
   checkDockerEngine,
   checkHaSettings,
   checkPortsFree,
@@ -42,7 +41,6 @@ import {
   planJob,
   prepareDirectories,
   probeJobManagers,
-  releaseMaintenanceLease,
   removeClusterContainer,
   startContainer,
   stopContainer,
@@ -64,6 +62,7 @@ import {
   StepFailed,
   unlessJobEnds,
 } from './deploy-run';
+import { releaseLease, takeLease } from './lease';
 
 /**
  * The steps of the deploy runbook, each the body of one line in deploy.ts. They observe through
@@ -196,10 +195,10 @@ export async function stopOldServices(run: DeployRun): Promise<StepDone<void>> {
   const changes: string[] = [];
 
   run.doing('taking the maintenance lease: the monitor stands down');
-  const lease = await acquireMaintenanceLease({
+  // Held past this step until the hand-over: a deploy that fails leaves the cluster as it is, the monitor standing down.
+  const lease = await takeLease({
     cluster: cluster.name,
     job: job.name,
-    holder: workflowInfo().workflowId,
     purpose: 'deploy',
     ttlMs: LEASE_TTL_MS,
   });
@@ -505,12 +504,7 @@ export async function handOverToMonitor(run: DeployRun): Promise<StepDone<void>>
   const changes: string[] = [];
   if (run.leaseUntil !== undefined) {
     run.doing('releasing the maintenance lease');
-    const { released } = await releaseMaintenanceLease({
-      cluster: cluster.name,
-      job: job.name,
-      holder: workflowInfo().workflowId,
-      jobId,
-    });
+    const { released } = await releaseLease({ cluster: cluster.name, job: job.name }, { jobId });
     if (released) changes.push('released the maintenance lease');
   }
   run.doing('starting or signalling the monitor');

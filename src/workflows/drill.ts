@@ -6,7 +6,6 @@ import {
   upsertMemo,
   upsertSearchAttributes,
   uuid4,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { TakeoverObservation } from '../activities/drill';
 import type { JobSpec, NamedCluster } from '../config/schema';
@@ -35,7 +34,6 @@ import {
 } from '../policy/drill-verdict';
 import { SA } from '../shared';
 import {
-  acquireMaintenanceLease,
   checkOutputSequence,
   injectFault,
   observeDrillBaseline,
@@ -43,7 +41,6 @@ import {
   observing,
   probeWait,
   readFlinkLogEvents,
-  releaseMaintenanceLease,
   resolveClusterJob,
   restoreNode,
   runSourceProbe,
@@ -60,6 +57,7 @@ import {
 } from './drill-api';
 import { failureText, failureType } from './failures';
 import { rejectBadInput } from './input';
+import { underLease } from './lease';
 
 /**
  * The seeds' failover test (故障转移测试) as a repeatable drill that leaves evidence:
@@ -209,37 +207,36 @@ class Drill {
 
   /** The monitor stands down while the drill holds the job; the lease is released whatever happens. */
   async underLease(drill: () => Promise<void>): Promise<void> {
-    const ref = { cluster: this.cluster.name, job: this.job.name, holder: workflowInfo().workflowId };
     const probeTimeout = this.job.probe?.timeout ?? 60_000;
-    try {
-      const grant = await acquireMaintenanceLease({
-        ...ref,
-        purpose: 'drill',
-        ttlMs: drillLeaseTtlMs(this.takeoverLimitMs, probeTimeout),
-      });
-      this.lease.monitor = grant.monitor;
-      this.step(
-        'maintenance lease taken',
-        grant.monitor === 'running' ? 'the monitor stands down' : 'no monitor runs',
-      );
-    } catch (error) {
-      throw ApplicationFailure.nonRetryable(
-        `failover drill refused, nothing was changed: ${failureText(error)}`,
-        failureType(error) === 'LeaseHeld' ? 'DrillRefused' : 'LeaseFailed',
-      );
-    }
-    try {
-      await drill();
-    } finally {
-      await CancellationScope.nonCancellable(async () => {
-        try {
-          this.lease.released = (await releaseMaintenanceLease({ ...ref, jobId: this.jobId })).released;
-        } catch (error) {
-          this.lease.released = false;
-          this.lease.error = failureText(error);
-        }
-      });
-    }
+    const terms = {
+      cluster: this.cluster.name,
+      job: this.job.name,
+      purpose: 'drill' as const,
+      ttlMs: drillLeaseTtlMs(this.takeoverLimitMs, probeTimeout),
+    };
+    await underLease(
+      terms,
+      async ({ monitor }) => {
+        this.lease.monitor = monitor;
+        this.step(
+          'maintenance lease taken',
+          monitor === 'running' ? 'the monitor stands down' : 'no monitor runs',
+        );
+        await drill();
+      },
+      {
+        refused: (error) =>
+          ApplicationFailure.nonRetryable(
+            `failover drill refused, nothing was changed: ${failureText(error)}`,
+            failureType(error) === 'LeaseHeld' ? 'DrillRefused' : 'LeaseFailed',
+          ),
+        handOver: () => ({ jobId: this.jobId }),
+        released: ({ released, error }) => {
+          this.lease.released = released;
+          if (error !== undefined) this.lease.error = error;
+        },
+      },
+    );
   }
 
   /** The seeds' 测试数据捕获: make a change at the source and find it in committed output. */

@@ -38,7 +38,7 @@ import { tell } from './alerting';
 import { failureText, failureType } from './failures';
 import { type HousekeepingInput, type HousekeepingResult, housekeepingInputSchema } from './housekeeping-api';
 import { rejectBadInput } from './input';
-import { underLease } from './maintenance-steps';
+import { underLease } from './lease';
 
 /**
  * The seeds' maintenance cleanups (每周：清理旧日志; 故障排查: 清理旧 checkpoint) as one runbook a
@@ -115,7 +115,14 @@ function refuseDangerousSettings(cluster: NamedCluster, rules: HousekeepingRules
 const LEASE_TTL_MS = 3_600_000;
 async function underEveryJobLease<T>(cluster: NamedCluster, body: () => Promise<T>): Promise<T> {
   const run = cluster.jobs.reduceRight<() => Promise<T>>(
-    (inner, job) => () => underLease(cluster, job, 'housekeeping', LEASE_TTL_MS, inner),
+    (inner, job) => () =>
+      underLease(
+        { cluster: cluster.name, job: job.name, purpose: 'housekeeping', ttlMs: LEASE_TTL_MS },
+        inner,
+        {
+          releasedInCancelledScopeBefore: true,
+        },
+      ),
     body,
   );
   try {

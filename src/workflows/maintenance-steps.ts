@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, sleep, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, sleep, uuid4 } from '@temporalio/workflow';
 import type { JobSpec, NamedCluster } from '../config/schema';
 import type { OnCluster } from '../flink/target';
 import {
@@ -8,16 +8,8 @@ import {
   type ReadinessVerdict,
   timedOut,
 } from '../policy/upgrade-readiness';
-import {
-  acquireMaintenanceLease,
-  getJobState,
-  observeCheckpoints,
-  observeOutput,
-  recentExceptions,
-  releaseMaintenanceLease,
-} from './activities';
+import { getJobState, observeCheckpoints, observeOutput, recentExceptions } from './activities';
 import { failureText } from './failures';
-import type { LeaseRequest } from './monitor-api';
 
 // Used by the upgrade runbook from here.
 export { tell } from './alerting';
@@ -114,26 +106,5 @@ export async function waitUntilReady(
     if (verdict.verdict !== 'waiting') return verdict;
     if (Date.now() >= deadline) return timedOut(verdict, input.timeoutMs);
     await sleep(input.intervalMs);
-  }
-}
-
-/**
- * Runs `body` while this workflow holds the job's maintenance lease: the monitor stands down (no
- * restart beside it), and an upgrade, drill or deploy holding the job refuses it (`LeaseHeld`).
- * The lease is released whatever happens; if that fails it expires by itself.
- */
-export async function underLease<T>(
-  cluster: NamedCluster,
-  job: JobSpec,
-  purpose: LeaseRequest['purpose'],
-  ttlMs: number,
-  body: () => Promise<T>,
-): Promise<T> {
-  const ref = { cluster: cluster.name, job: job.name, holder: workflowInfo().workflowId };
-  await acquireMaintenanceLease({ ...ref, purpose, ttlMs });
-  try {
-    return await body();
-  } finally {
-    await releaseMaintenanceLease(ref).catch(() => undefined);
   }
 }

@@ -11,12 +11,13 @@ import {
   resolveCluster,
   savepointsInUse,
   triggerSavepoint,
-  waits,
+  waitForSavepoint,
 } from './activities';
 import { tell } from './alerting';
 import { failureText } from './failures';
 import { rejectBadInput } from './input';
-import { jobOf, newFlinkJobId, underLease } from './maintenance-steps';
+import { underLease } from './lease';
+import { jobOf, newFlinkJobId } from './maintenance-steps';
 import { type SavepointInput, type SavepointResult, savepointInputSchema } from './upgrade-api';
 
 /**
@@ -52,10 +53,20 @@ export async function takeSavepoint(raw: SavepointInput): Promise<SavepointResul
   const started = Date.now();
   const triggerId = newFlinkJobId();
   // The monitor stands down while the savepoint is taken (a restart would fail it).
-  const location = await underLease(cluster, job, 'savepoint', timeoutMs + 120_000, async () => {
-    await triggerSavepoint({ ...flink, jobId, targetDirectory: job.savepointDir, triggerId });
-    return (await waits(timeoutMs).waitForSavepoint({ ...flink, jobId, triggerId, timeoutMs })).location;
-  }).catch(async (error) => {
+  const lease = {
+    cluster: cluster.name,
+    job: job.name,
+    purpose: 'savepoint' as const,
+    ttlMs: timeoutMs + 120_000,
+  };
+  const location = await underLease(
+    lease,
+    async () => {
+      await triggerSavepoint({ ...flink, jobId, targetDirectory: job.savepointDir, triggerId });
+      return (await waitForSavepoint({ ...flink, jobId, triggerId, timeoutMs })).location;
+    },
+    { releasedInCancelledScopeBefore: true },
+  ).catch(async (error) => {
     const message = `savepoint of job ${jobId} failed: ${failureText(error)}; the job keeps running`;
     await warn(cluster, job, message);
     throw ApplicationFailure.nonRetryable(message, 'SavepointFailed', { jobId, triggerId });

@@ -1,7 +1,9 @@
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil } from '../../src/util/poll';
 import { takeSavepoint } from '../../src/workflows';
 import type { SavepointInput } from '../../src/workflows/upgrade-api';
 import { typedError } from '../helpers/fake-activities';
@@ -70,6 +72,37 @@ describe('takeSavepoint with faked activities on the time-skipping server', () =
       expect(failure.message).toMatch(/declined the savepoint; the job keeps running/);
       expect(run.calls.count('releaseMaintenanceLease')).toBe(1);
       expect(f.inbox.alerts.at(-1)).toMatchObject({ severity: 'warning', verdict: 'savepoint-failed' });
+    });
+  });
+
+  it('gives the lease back when it is cancelled while waiting for the savepoint', async () => {
+    const f = new FakeFlink(fastCluster(), () => env.currentTimeMs()).running(jobIds.old);
+    let waiting = false;
+    const fakes = f.fakes({
+      waitForSavepoint: async () => {
+        waiting = true;
+        await Context.current().cancelled;
+        throw new Error('not cancelled');
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const handle = await run.client.workflow.start(takeSavepoint, {
+        taskQueue: run.taskQueue,
+        workflowId: `savepoint:fast:${++runs}`,
+        args: [{ cluster: 'fast' }],
+      });
+      await pollUntil(async () => (waiting ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+        what: 'the wait',
+      });
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      expect(run.calls.count('releaseMaintenanceLease')).toBe(1);
+      expect(run.calls.inputsOf('releaseMaintenanceLease')[0]).toMatchObject({
+        cluster: 'fast',
+        job: 'pipeline',
+      });
     });
   });
 
