@@ -83,7 +83,11 @@ export async function upgrade(raw: UpgradeInput): Promise<UpgradeResult> {
 
 /** Stop → submit → verify, rolling back from the same state when the new job is not healthy. */
 async function change(u: Upgrade, precheck: PrecheckVerdict, running: Running): Promise<UpgradeResult> {
-  const old = await findOldJob(u); // again: the monitor may have restarted the job while we waited
+  // Again: the monitor may have restarted the job while we waited. That job is the one it gets back.
+  const old = await findOldJob(u);
+  running.jobId = old.job?.jobId;
+  // A cancel that came while the lease was taken: nothing has changed yet.
+  if (u.run.cancellation) return cancelled(u, old, precheck);
   const { path } = old;
   if (!path.ok)
     throw ApplicationFailure.nonRetryable(`nothing was changed: ${path.reason}`, 'PrecheckFailed');

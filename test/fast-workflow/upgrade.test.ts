@@ -422,4 +422,62 @@ describe('upgrade with faked activities on the time-skipping server', () => {
       expect(result.warnings).toContain('the committed output sequence has gaps or duplicates');
     });
   });
+
+  it('a cancel that comes while the lease is being taken still leaves everything as it was', async () => {
+    const f = flink();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let asked = false;
+    const base = f.fakes();
+    const fakes = f.fakes({
+      acquireMaintenanceLease: async (input) => {
+        asked = true;
+        await gate;
+        return (base.acquireMaintenanceLease as NonNullable<Fakes['acquireMaintenanceLease']>)(input);
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const handle = await start(run);
+      await pollUntil(async () => (asked ? true : undefined), { timeoutMs: 20_000, what: 'the lease' });
+      await handle.signal(cancelSignal, { by: 'bob', reason: 'wrong jar' });
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      const result = await handle.result();
+      expect(result).toMatchObject({
+        outcome: 'cancelled',
+        cancellation: { by: 'bob', reason: 'wrong jar' },
+      });
+      expect(result.runningJobId).toBe(jobIds.old);
+      expect(run.calls.count('stopWithSavepoint') + run.calls.count('submitJob')).toBe(0);
+      expect(run.calls.inputsOf('releaseMaintenanceLease')[0]).toMatchObject({ jobId: jobIds.old });
+      expect(f.job(jobIds.old).state).toBe('RUNNING');
+    });
+  });
+
+  it('tells the monitor the job it last saw: one the monitor restarted during the approval, not the stale one', async () => {
+    const f = flink();
+    const fakes = f.fakes({
+      waitForSavepoint: () => {
+        throw typedError('SavepointFailed', 'savepoint declined: checkpoint coordinator busy');
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const handle = await start(run, { requireApproval: true });
+      await pollUntil(
+        async () =>
+          (await handle.query(upgradeStatusQuery)).phase === 'awaiting-approval' ? true : undefined,
+        { timeoutMs: 20_000, what: 'the approval wait' },
+      );
+      // The monitor restarts the job while the upgrade waits: a new id, the same name.
+      f.job(jobIds.old).state = 'CANCELED';
+      f.running(jobIds.other);
+      await handle.signal(approveSignal, { by: 'alice' });
+      const failure = await failureOf(handle.result());
+      expect(failure.type).toBe('SavepointFailed');
+      expect(run.calls.inputsOf('stopWithSavepoint')[0]).toMatchObject({ jobId: jobIds.other });
+      expect(run.calls.inputsOf('releaseMaintenanceLease')[0]).toMatchObject({ jobId: jobIds.other });
+    });
+  });
 });
