@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { TERMINAL_STATES } from '../policy/upgrade-plan';
 import type { ReadinessVerdict } from '../policy/upgrade-readiness';
-import { cancelJob, getJobState, waits } from './maintenance-activities';
-import { failureText, newFlinkJobId } from './maintenance-steps';
+import { cancelJob, getJobState, waits } from './activities';
+import { failureText } from './failures';
+import { newFlinkJobId } from './maintenance-steps';
 import type { UpgradeResult } from './upgrade-api';
 import { alert, type Changed, checkSequence, type Running, resultOf, type Upgrade } from './upgrade-run';
 import { submit, verify } from './upgrade-start';

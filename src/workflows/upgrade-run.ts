@@ -12,8 +12,9 @@ import {
   type UpgradeTimeouts,
 } from '../policy/upgrade-plan';
 import type { ReadinessVerdict } from '../policy/upgrade-readiness';
-import { checkOutputSequence } from './maintenance-activities';
-import { failureText, tell } from './maintenance-steps';
+import { checkOutputSequence } from './activities';
+import { tell } from './alerting';
+import { failureText } from './failures';
 import {
   approveSignal,
   cancelSignal,

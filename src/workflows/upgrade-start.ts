@@ -2,8 +2,9 @@ import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workfl
 import { beforeSubmit } from '../policy/one-live-job';
 import type { JobConfig } from '../policy/upgrade-plan';
 import type { ReadinessVerdict } from '../policy/upgrade-readiness';
-import { listJobs, submitJob } from './maintenance-activities';
-import { failureText, waitUntilReady } from './maintenance-steps';
+import { listJobs, submitJob } from './activities';
+import { failureText } from './failures';
+import { waitUntilReady } from './maintenance-steps';
 import {
   alert,
   type Changed,

@@ -8,8 +8,9 @@ import {
   latestRestorePoint,
   stopWithSavepoint,
   waits,
-} from './maintenance-activities';
-import { failureText, newFlinkJobId } from './maintenance-steps';
+} from './activities';
+import { failureText } from './failures';
+import { newFlinkJobId } from './maintenance-steps';
 import {
   alert,
   type OldJob,

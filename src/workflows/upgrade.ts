@@ -1,9 +1,4 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, upsertSearchAttributes } from '@temporalio/workflow';
 import { restTarget } from '../flink/target';
 import {
   applyChanges,
@@ -16,18 +11,18 @@ import {
   pickRunningJob,
 } from '../policy/upgrade-plan';
 import { SA } from '../shared';
-import { probeJobManagers, resolveCluster } from './activities';
-import { rejectBadInput } from './input';
 import {
-  acquireMaintenanceLease,
   checkSavepointDir,
   inspectJar,
   latestRestorePoint,
   listJobs,
   planJob,
-  releaseMaintenanceLease,
-} from './maintenance-activities';
-import { failureText, jobOf, newFlinkJobId } from './maintenance-steps';
+  probeJobManagers,
+  resolveCluster,
+} from './activities';
+import { rejectBadInput } from './input';
+import { underLease } from './lease';
+import { jobOf, newFlinkJobId } from './maintenance-steps';
 import { type UpgradeInput, type UpgradeResult, upgradeInputSchema } from './upgrade-api';
 import { rollBack } from './upgrade-rollback';
 import {
@@ -78,7 +73,9 @@ export async function upgrade(raw: UpgradeInput): Promise<UpgradeResult> {
 
   // From here on the job changes: a cancel request can no longer leave it half done.
   const running: Running = { jobId: old.job?.jobId, config: u.previous };
-  return CancellationScope.nonCancellable(() => underLease(u, running, () => change(u, precheck, running)));
+  return CancellationScope.nonCancellable(() =>
+    underTheLease(u, running, () => change(u, precheck, running)),
+  );
 }
 
 /** Stop → submit → verify, rolling back from the same state when the new job is not healthy. */
@@ -211,35 +208,35 @@ async function checkBeforeChange(u: Upgrade, old: OldJob): Promise<PrecheckVerdi
  * release which job runs now, however the change ended. A lease that cannot be released expires
  * by itself.
  */
-async function underLease(
+async function underTheLease(
   u: Upgrade,
   running: Running,
   change: () => Promise<UpgradeResult>,
 ): Promise<UpgradeResult> {
-  const ref = { cluster: u.cluster.name, job: u.job.name, holder: workflowInfo().workflowId };
-  const grant = await acquireMaintenanceLease({ ...ref, purpose: 'upgrade', ttlMs: leaseTtlMs(u.timeouts) });
-  u.run.step(
-    'maintenance lease taken',
-    grant.monitor === 'running' ? 'the monitor stands down' : 'no monitor runs',
+  let lease: UpgradeResult['lease'] = {};
+  const result = await underLease(
+    { cluster: u.cluster.name, job: u.job.name, purpose: 'upgrade', ttlMs: leaseTtlMs(u.timeouts) },
+    ({ monitor }) => {
+      lease = { monitor };
+      u.run.step(
+        'maintenance lease taken',
+        monitor === 'running' ? 'the monitor stands down' : 'no monitor runs',
+      );
+      return change();
+    },
+    {
+      handOver: () => ({ jobId: running.jobId, submission: running.config }),
+      released: ({ released, error }) => {
+        if (error === undefined) {
+          lease = { ...lease, released };
+          u.run.step('maintenance lease released', running.jobId && `the monitor watches ${running.jobId}`);
+        } else {
+          lease = { ...lease, error };
+          u.run.warnings.push(`the lease could not be released (it expires by itself): ${error}`);
+        }
+      },
+    },
   );
-  let result: UpgradeResult;
-  let lease: UpgradeResult['lease'] = { monitor: grant.monitor };
-  try {
-    result = await change();
-  } finally {
-    try {
-      const released = await releaseMaintenanceLease({
-        ...ref,
-        jobId: running.jobId,
-        submission: running.config,
-      });
-      lease = { ...lease, released: released.released };
-      u.run.step('maintenance lease released', running.jobId && `the monitor watches ${running.jobId}`);
-    } catch (error) {
-      lease = { ...lease, error: failureText(error) };
-      u.run.warnings.push(`the lease could not be released (it expires by itself): ${lease.error}`);
-    }
-  }
   return { ...result, lease };
 }
 
