@@ -24,6 +24,11 @@ import {
   upgradeStatusQuery,
 } from './upgrade-api';
 
+/**
+ * One upgrade run: its status and signals (UpgradeRun), the records its steps take and return
+ * (Upgrade, OldJob, Running, Changed), and what it tells people (alerts, the result).
+ */
+
 /** What the workflow tells the status query, and the signals it listens to. */
 export class UpgradeRun {
   status: UpgradeStatus;
@@ -89,7 +94,7 @@ export interface OldJob {
 
 /**
  * The job that runs now: told to the monitor when the lease is released, however the change
- * ends. Each successful submission updates it.
+ * ends. The old job as last seen, then each job submitted.
  */
 export interface Running {
   jobId?: string;

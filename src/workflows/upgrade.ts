@@ -40,8 +40,10 @@ import { type Started, startNewJob } from './upgrade-start';
 import { type Stopped, stopOldJob } from './upgrade-stop';
 
 /**
- * The seeds' upgrade procedure (savepoint, cancel, rebuild, redeploy, restore), made atomic,
- * verified and reversible:
+ * The seeds' 升级流程 (1. savepoint, 2. cancel, 3. rebuild, 4. redeploy, 5. restore from the
+ * savepoint), made atomic, verified and reversible. The jar is built beforehand (3); 1 and 2 are
+ * one stop-with-savepoint, so no record is processed between them; 4 and 5 are one submission
+ * from that savepoint:
  *
  *   precheck → [approval] → take the maintenance lease → stop the old job keeping its state →
  *   submit the new job from that state → verify it → (not healthy: cancel it, resubmit the previous
