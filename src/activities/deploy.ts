@@ -12,6 +12,7 @@ import type { OnCluster } from '../flink/target';
 import { SPEC_HASH_LABEL } from '../policy/deploy-hash';
 import type { DeployObservation, LiveJob, ObservedContainer } from '../policy/deploy-plan';
 import { isWithin } from '../policy/deploy-spec';
+import { FAILURE } from '../temporal/failure-types';
 import { unlessFinal } from '../util/poll';
 import { waitUntil } from './heartbeat';
 
@@ -24,10 +25,10 @@ import { waitUntil } from './heartbeat';
  */
 
 export class NotOurContainerError extends Error {
-  override name = 'NotOurContainer';
+  override name = FAILURE.NotOurContainer;
 }
 export class UnsafeCleanError extends Error {
-  override name = 'UnsafeClean';
+  override name = FAILURE.UnsafeClean;
 }
 
 const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;

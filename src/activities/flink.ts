@@ -5,6 +5,7 @@ import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary, JobState } from '../flink/types';
 import { retentionOf, retentionProblem } from '../policy/checkpoint-retention';
 import { isTerminalJobState } from '../policy/job-states';
+import { FAILURE } from '../temporal/failure-types';
 import { waitUntil } from './heartbeat';
 
 /**
@@ -17,13 +18,13 @@ export type { OnCluster };
 const rest = ({ urls, access }: OnCluster) => new FlinkClusterClient(urls, undefined, access);
 
 export class UnsafeCancelError extends Error {
-  override name = 'UnsafeCancel';
+  override name = FAILURE.UnsafeCancel;
 }
 export class SavepointFailedError extends Error {
-  override name = 'SavepointFailed';
+  override name = FAILURE.SavepointFailed;
 }
 export class JobSubmissionError extends Error {
-  override name = 'JobSubmissionFailed';
+  override name = FAILURE.JobSubmissionFailed;
 }
 
 export interface JobSummary {

@@ -13,6 +13,7 @@ import {
 } from '../policy/housekeeping';
 import { isTerminalJobState } from '../policy/job-states';
 import { hostPathFor } from '../policy/retention';
+import { FAILURE } from '../temporal/failure-types';
 import { resolveReportDir } from '../trust/report-dir';
 
 /**
@@ -25,10 +26,10 @@ import { resolveReportDir } from '../trust/report-dir';
 type Volumes = Array<{ host: string; container: string }>;
 
 export class UnsafeDeleteError extends Error {
-  override name = 'UnsafeDelete';
+  override name = FAILURE.UnsafeDelete;
 }
 export class CheckpointDirUnmappedError extends Error {
-  override name = 'CheckpointDirUnmapped';
+  override name = FAILURE.CheckpointDirUnmapped;
 }
 
 /** Docker, as the log step needs it; the workflow tests hand in a fake of this. */

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporalClient } from '../temporal/client-holder';
+import { FAILURE } from '../temporal/failure-types';
 import {
   acquireLeaseUpdate,
   type JobSubmission,
@@ -39,7 +40,7 @@ export async function acquireMaintenanceLease(
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return { granted: true, monitor: 'no-monitor' };
     if (error instanceof WorkflowUpdateFailedError) {
-      throw ApplicationFailure.nonRetryable(error.cause?.message ?? error.message, 'LeaseHeld');
+      throw ApplicationFailure.nonRetryable(error.cause?.message ?? error.message, FAILURE.LeaseHeld);
     }
     throw error;
   }

@@ -10,6 +10,7 @@ import { type JarContents, JarUnreadableError, readJar } from '../jar/read';
 import { isTerminalJobState } from '../policy/job-states';
 import { hostPathFor, normalizeLocation, type SavepointEntry } from '../policy/retention';
 import type { RestorePoint } from '../policy/upgrade-plan';
+import { FAILURE } from '../temporal/failure-types';
 
 /**
  * Activities of the upgrade and savepoint runbooks: look at a jar before it is deployed, check
@@ -21,10 +22,10 @@ import type { RestorePoint } from '../policy/upgrade-plan';
 type Volumes = Array<{ host: string; container: string }>;
 
 export class SavepointDirUnmappedError extends Error {
-  override name = 'SavepointDirUnmapped';
+  override name = FAILURE.SavepointDirUnmapped;
 }
 export class UnsafeDeleteError extends Error {
-  override name = 'UnsafeDelete';
+  override name = FAILURE.UnsafeDelete;
 }
 
 const rest = ({ urls, access }: OnCluster) => new FlinkClusterClient(urls, undefined, access);

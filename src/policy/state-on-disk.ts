@@ -1,3 +1,5 @@
+import { FAILURE } from '../temporal/failure-types';
+
 /**
  * Pure: a job's newest complete state as its directories show it, for when the REST view of the
  * job is gone (a leader change forgets finished jobs and in-flight savepoint triggers; the disk
@@ -52,7 +54,7 @@ export interface DiskStateAnswer {
 }
 
 export class BadStateQueryError extends Error {
-  override name = 'BadStateQuery';
+  override name = FAILURE.BadStateQuery;
   readonly nonRetryable = true;
 }
 

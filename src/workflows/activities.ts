@@ -4,6 +4,7 @@ import { ALERT_ERROR_TYPES } from '../alerts/types';
 import { CONFIG_ERROR_TYPES } from '../config/errors';
 import { NON_RETRYABLE_FLINK_ERRORS } from '../flink/errors';
 import { NON_RETRYABLE_PROBE_ERRORS } from '../probes/error-types';
+import { FAILURE } from '../temporal/failure-types';
 
 /**
  * Every activity a runbook calls, each once, with the timeout and retry policy that fit what it
@@ -21,7 +22,7 @@ function proxy(options: Options) {
 }
 
 const FLINK_FINAL = [...NON_RETRYABLE_FLINK_ERRORS];
-const UNMAPPED = ['CheckpointDirUnmapped', 'SavepointDirUnmapped'];
+const UNMAPPED = [FAILURE.CheckpointDirUnmapped, FAILURE.SavepointDirUnmapped];
 
 /** Reading the spec: a bad or unknown cluster or job is final, anything else (a file being written) is retried. */
 export const { resolveCluster, resolveClusterJob } = proxy({
@@ -66,13 +67,16 @@ export const {
 export const { findStateOnDisk, checkSavepointDir, listSavepoints, listCheckpointFolders, listDrillReports } =
   proxy({
     startToCloseTimeout: '5m',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...FLINK_FINAL, ...UNMAPPED, 'BadStateQuery'] },
+    retry: {
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: [...FLINK_FINAL, ...UNMAPPED, FAILURE.BadStateQuery],
+    },
   });
 
 /** The job's committed output and its sequence: output that cannot be read is final. */
 export const { observeOutput, checkOutputSequence } = proxy({
   startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...FLINK_FINAL, 'OutputUnreadable'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...FLINK_FINAL, FAILURE.OutputUnreadable] },
 });
 
 /** Upload and /plan: the jar travels and main() runs in the JobManager; a rejection is an answer, not an error. */
@@ -92,14 +96,14 @@ export const { submitJob, triggerSavepoint, stopWithSavepoint, cancelJob } = pro
   retry: {
     maximumAttempts: 5,
     initialInterval: '1s',
-    nonRetryableErrorTypes: [...FLINK_FINAL, 'JobSubmissionFailed', 'UnsafeCancel'],
+    nonRetryableErrorTypes: [...FLINK_FINAL, FAILURE.JobSubmissionFailed, FAILURE.UnsafeCancel],
   },
 });
 
 /** Removing: each checks its targets again and reports one already gone as missing; a refused removal is a bug. */
 export const { deleteSavepoints, removeCheckpointFolders, removeDrillReports, cleanFlinkLogs } = proxy({
   startToCloseTimeout: '10m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['UnsafeDelete', ...UNMAPPED] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FAILURE.UnsafeDelete, ...UNMAPPED] },
 });
 
 /** Docker actions, each idempotent (create finds an existing container, stop a stopped one). */
@@ -109,14 +113,14 @@ export const { createContainer, startContainer, stopContainer, removeClusterCont
     retry: {
       maximumAttempts: 5,
       initialInterval: '2s',
-      nonRetryableErrorTypes: ['ContainerNotFound', 'NotOurContainer', 'UnsafeClean'],
+      nonRetryableErrorTypes: [FAILURE.ContainerNotFound, FAILURE.NotOurContainer, FAILURE.UnsafeClean],
     },
   });
 
 /** The job's monitor: the maintenance lease (one held by another runbook is final) and the hand-over. */
 export const { acquireMaintenanceLease, releaseMaintenanceLease, ensureMonitor } = proxy({
   startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes: ['LeaseHeld'] },
+  retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes: [FAILURE.LeaseHeld] },
 });
 
 /**
@@ -150,7 +154,7 @@ export function waits(timeoutMs: number) {
     retry: {
       maximumAttempts: 3,
       initialInterval: '2s',
-      nonRetryableErrorTypes: [...FLINK_FINAL, 'WaitTimeout', 'SavepointFailed'],
+      nonRetryableErrorTypes: [...FLINK_FINAL, FAILURE.WaitTimeout, FAILURE.SavepointFailed],
     },
   });
 }
@@ -185,7 +189,7 @@ export const { observeDrillBaseline, readFlinkLogEvents } = proxy({
 /** A retry finds the container already stopped and says so; a container that is not there is final. */
 export const { injectFault } = proxy({
   startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: ['ContainerNotFound'] },
+  retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: [FAILURE.ContainerNotFound] },
 });
 
 /**
@@ -202,7 +206,7 @@ export function observing(timeoutMs: number) {
 /** Starting a container is idempotent; waiting for it heartbeats. */
 export const { restoreNode, watchAfterRestore } = proxy({
   startToCloseTimeout: '5m',
-  retry: { maximumAttempts: 3, initialInterval: '2s', nonRetryableErrorTypes: ['ContainerNotFound'] },
+  retry: { maximumAttempts: 3, initialInterval: '2s', nonRetryableErrorTypes: [FAILURE.ContainerNotFound] },
 });
 
 /** The seeds' capture check: a change at the source that committed output must show. */
@@ -226,5 +230,5 @@ export function probeWait(timeoutMs: number) {
 /** Rendering the chart and writing two files; a bad report name is final. */
 export const { writeDrillReport } = proxy({
   startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ReportNotWritten'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FAILURE.ReportNotWritten] },
 });

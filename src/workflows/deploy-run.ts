@@ -17,6 +17,7 @@ import {
   initialSteps,
   type StepReport,
 } from '../policy/deploy-report';
+import { ENDED_JOB_STATES } from '../policy/job-states';
 import { jobFailureCause, waitForJobState } from './activities';
 
 /**
@@ -232,15 +233,6 @@ export function describeFailure(error: unknown): { message: string; evidence: st
   return { message, evidence: [message] };
 }
 
-/** The activity failure's type (e.g. 'ContainerNotFound'), if that is what `error` is. */
-export function failureType(error: unknown): string | undefined {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
-    ? (error.cause.type ?? undefined)
-    : undefined;
-}
-
-const ENDED = ['FAILED', 'CANCELED', 'FINISHED'] as const;
-
 /**
  * Runs a wait (for a checkpoint, for output) but gives up at once when the job ends meanwhile,
  * failing with the job's state and root cause instead of waiting out the timeout.
@@ -258,7 +250,7 @@ export async function unlessJobEnds<T>(
       const ended = waitForJobState({
         ...run.flink,
         jobId,
-        states: [...ENDED],
+        states: [...ENDED_JOB_STATES],
         timeoutMs: timeoutMs + 60_000,
       }).then(async ({ state }) => {
         const cause = await jobFailureCause({ ...run.flink, jobId });

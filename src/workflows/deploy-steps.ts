@@ -1,4 +1,4 @@
-import { patched, uuid4, workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ContainerRole, PlannedContainer } from '../docker/container-plan';
 import { specRetentionProblem } from '../policy/checkpoint-retention';
 import { deployJobId, jobMatchesSpec } from '../policy/deploy-hash';
@@ -21,6 +21,8 @@ import {
   type Finding,
   findingLine,
 } from '../policy/deploy-verify';
+import { ENDED_JOB_STATES } from '../policy/job-states';
+import { FAILURE } from '../temporal/failure-types';
 import {
   checkDockerEngine,
   checkHaSettings,
@@ -54,14 +56,9 @@ import {
   waitForTaskManagersReady,
   waitForZooKeeperReady,
 } from './activities';
-import {
-  type DeployRun,
-  describeFailure,
-  failureType,
-  type StepDone,
-  StepFailed,
-  unlessJobEnds,
-} from './deploy-run';
+import { type DeployRun, describeFailure, type StepDone, StepFailed, unlessJobEnds } from './deploy-run';
+import { failureType } from './failures';
+import { newFlinkJobId } from './flink-ids';
 import { releaseLease, takeLease } from './lease';
 
 /**
@@ -208,7 +205,7 @@ export async function stopOldServices(run: DeployRun): Promise<StepDone<void>> {
   const old = plan.job.action === 'replace' ? plan.job.current : undefined;
   if (old) {
     run.doing(`stopping job ${old.jobId} with a savepoint`);
-    const triggerId = uuid4().replace(/-/g, '');
+    const triggerId = newFlinkJobId();
     await stopWithSavepoint({
       ...run.flink,
       jobId: old.jobId,
@@ -225,7 +222,7 @@ export async function stopOldServices(run: DeployRun): Promise<StepDone<void>> {
     await waitForJobState({
       ...run.flink,
       jobId: old.jobId,
-      states: ['FINISHED', 'CANCELED', 'FAILED'],
+      states: [...ENDED_JOB_STATES],
       timeoutMs: WAIT.oldJobEnded,
     });
     changes.push(`stopped job ${old.jobId} with savepoint ${location}`);
@@ -235,7 +232,7 @@ export async function stopOldServices(run: DeployRun): Promise<StepDone<void>> {
     if (container.action !== 'recreate' && container.action !== 'remove') continue;
     run.doing(`stopping ${container.name}`);
     await stopContainer({ container: container.name, timeoutSeconds: 30 }).catch((error: unknown) => {
-      if (failureType(error) !== 'ContainerNotFound') throw error;
+      if (failureType(error) !== FAILURE.ContainerNotFound) throw error;
     });
     await removeClusterContainer({ container: container.name, cluster: cluster.name });
     changes.push(`stopped and removed ${container.name} (${container.reason})`);
@@ -384,7 +381,7 @@ export async function deployJob(run: DeployRun): Promise<StepDone<void>> {
       : plan.job.restore === 'old-job-savepoint'
         ? run.savepoint
         : undefined;
-  const jobId = deployJobId(desired.jobKey, desired.jobSpecHash ?? '', uuid4());
+  const jobId = deployJobId(desired.jobKey, desired.jobSpecHash ?? '', newFlinkJobId());
   Object.assign(run, { jobId, restoredFrom: savepointPath, submittedAt: Date.now() });
   run.progress.jobId = jobId;
   run.doing(`submitting ${job.name} as job ${jobId}`);
@@ -401,7 +398,7 @@ export async function deployJob(run: DeployRun): Promise<StepDone<void>> {
   const { state, waitedMs } = await waitForJobState({
     ...run.flink,
     jobId,
-    states: ['RUNNING', 'FAILED', 'CANCELED', 'FINISHED'],
+    states: ['RUNNING', ...ENDED_JOB_STATES],
     timeoutMs: WAIT.jobRunning,
   });
   if (state !== 'RUNNING') {

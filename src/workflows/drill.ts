@@ -33,6 +33,7 @@ import {
   type Rejoin,
 } from '../policy/drill-verdict';
 import { SA } from '../shared';
+import { FAILURE } from '../temporal/failure-types';
 import {
   checkOutputSequence,
   injectFault,
@@ -197,7 +198,7 @@ class Drill {
       this.step('refused', readiness.problems.join('; '));
       throw ApplicationFailure.nonRetryable(
         `failover drill refused, nothing was changed: ${readiness.problems.join('; ')}`,
-        'DrillRefused',
+        FAILURE.DrillRefused,
         { problems: readiness.problems, baseline },
       );
     }
@@ -228,7 +229,7 @@ class Drill {
         refused: (error) =>
           ApplicationFailure.nonRetryable(
             `failover drill refused, nothing was changed: ${failureText(error)}`,
-            failureType(error) === 'LeaseHeld' ? 'DrillRefused' : 'LeaseFailed',
+            failureType(error) === FAILURE.LeaseHeld ? FAILURE.DrillRefused : FAILURE.LeaseFailed,
           ),
         handOver: () => ({ jobId: this.jobId }),
         released: ({ released, error }) => {
@@ -274,7 +275,7 @@ class Drill {
       if (!outcome.ok)
         throw ApplicationFailure.nonRetryable(
           `failover drill refused, nothing was changed: the probe before the fault did not reach the output (${outcome.error})`,
-          'DrillRefused',
+          FAILURE.DrillRefused,
         );
       return;
     }

@@ -23,6 +23,7 @@ import {
 } from '../policy/housekeeping';
 import { sameLocation } from '../policy/retention';
 import { SA } from '../shared';
+import { FAILURE } from '../temporal/failure-types';
 import {
   cleanFlinkLogs,
   deleteSavepoints,
@@ -106,7 +107,7 @@ function refuseDangerousSettings(cluster: NamedCluster, rules: HousekeepingRules
   if (issues.length > 0)
     throw ApplicationFailure.nonRetryable(
       `housekeeping refused, nothing was removed: ${issues.join('; ')}`,
-      'HousekeepingRefused',
+      FAILURE.HousekeepingRefused,
       issues,
     );
 }
@@ -128,10 +129,10 @@ async function underEveryJobLease<T>(cluster: NamedCluster, body: () => Promise<
   try {
     return await run();
   } catch (error) {
-    if (error instanceof ActivityFailure && failureType(error) === 'LeaseHeld')
+    if (error instanceof ActivityFailure && failureType(error) === FAILURE.LeaseHeld)
       throw ApplicationFailure.nonRetryable(
         `housekeeping refused, nothing was removed: ${failureText(error)}`,
-        'HousekeepingRefused',
+        FAILURE.HousekeepingRefused,
       );
     throw error;
   }

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, sleep, uuid4 } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { JobSpec, NamedCluster } from '../config/schema';
 import type { OnCluster } from '../flink/target';
 import {
@@ -8,22 +8,19 @@ import {
   type ReadinessVerdict,
   timedOut,
 } from '../policy/upgrade-readiness';
+import { FAILURE } from '../temporal/failure-types';
 import { getJobState, observeCheckpoints, observeOutput, recentExceptions } from './activities';
 import { failureText } from './failures';
 
 // Used by the upgrade runbook from here.
 export { tell } from './alerting';
 export { failureText, failureType } from './failures';
+export { newFlinkJobId } from './flink-ids';
 
 /**
  * Steps shared by the upgrade and savepoint runbooks, each small enough to read at a glance.
  * Deterministic workflow code: only activities, timers and pure policy.
  */
-
-/** A Flink job id chosen by the workflow (uuid4 is replay-safe): the idempotency key of a submission. */
-export function newFlinkJobId(): string {
-  return uuid4().replace(/-/g, '');
-}
 
 /** The job a runbook acts on: the named one, or the only one when the cluster has one. */
 export function jobOf(cluster: NamedCluster, name?: string): JobSpec {
@@ -32,7 +29,7 @@ export function jobOf(cluster: NamedCluster, name?: string): JobSpec {
   if (!job) {
     throw ApplicationFailure.nonRetryable(
       `unknown job "${name ?? '(none given)'}" in cluster "${cluster.name}"; known jobs: ${cluster.jobs.map((j) => j.name).join(', ')}`,
-      'UnknownJob',
+      FAILURE.UnknownJob,
     );
   }
   return job;

@@ -1,6 +1,8 @@
-import { ApplicationFailure, log, patched, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched } from '@temporalio/workflow';
 import type { JobSpec } from '../config/schema';
 import type { OnCluster } from '../flink/target';
+import { ENDED_JOB_STATES, isTerminalJobState } from '../policy/job-states';
+import { FAILURE } from '../temporal/failure-types';
 import {
   cancelJob,
   getJobState,
@@ -11,6 +13,7 @@ import {
   waitForJobState,
   waitForSavepoint,
 } from './activities';
+import { newFlinkJobId } from './flink-ids';
 import { restartSafely } from './restart-safely';
 
 /**
@@ -44,15 +47,11 @@ export interface RestartResult {
   via: 'savepoint' | 'checkpoint' | 'disk' | 'adopted';
 }
 
-const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'] as const;
-/** Flink's job ids and trigger ids are 32 hex digits; uuid4() is deterministic on replay. */
-const flinkId = () => uuid4().replace(/-/g, '');
-
 /**
  * The replacement keeps the old id's first 24 digits: a deploy encodes the cluster, job and
  * submission spec there, so the next deploy of the same spec still finds its job unchanged.
  */
-const successorId = (oldJobId: string) => `${oldJobId.slice(0, 24)}${flinkId().slice(0, 8)}`;
+const successorId = (oldJobId: string) => `${oldJobId.slice(0, 24)}${newFlinkJobId().slice(0, 8)}`;
 
 export async function restartJob(plan: RestartPlan): Promise<RestartResult> {
   if (patched(RESTART_KEEPS_STATE)) return restartSafely(plan, successorId);
@@ -66,7 +65,7 @@ async function restartAsRecorded(plan: RestartPlan): Promise<RestartResult> {
   if (!oldJobId || state === 'MISSING') {
     throw ApplicationFailure.nonRetryable(
       `job ${job.name} is unknown to the cluster: no checkpoint to restore from; not starting it from scratch`,
-      'NoRestorePoint',
+      FAILURE.NoRestorePoint,
     );
   }
 
@@ -92,7 +91,7 @@ async function restartAsRecorded(plan: RestartPlan): Promise<RestartResult> {
 }
 
 async function tryStopWithSavepoint(plan: RestartPlan, jobId: string) {
-  const triggerId = flinkId();
+  const triggerId = newFlinkJobId();
   try {
     await stopWithSavepoint({ ...plan.flink, jobId, targetDirectory: plan.job.savepointDir, triggerId });
     const { location } = await waitForSavepoint({
@@ -101,7 +100,7 @@ async function tryStopWithSavepoint(plan: RestartPlan, jobId: string) {
       triggerId,
       timeoutMs: plan.savepointTimeoutMs,
     });
-    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    await waitForJobState({ ...plan.flink, jobId, states: [...ENDED_JOB_STATES], timeoutMs: 60_000 });
     return { path: location, via: 'savepoint' as const };
   } catch (error) {
     log.warn('stop-with-savepoint did not complete; restarting from the latest checkpoint', {
@@ -114,16 +113,16 @@ async function tryStopWithSavepoint(plan: RestartPlan, jobId: string) {
 
 /** Cancels the job (only if a completed checkpoint holds its state) and returns that checkpoint. */
 async function stopKeepingLatestCheckpoint(plan: RestartPlan, jobId: string, state: string): Promise<string> {
-  if (!(TERMINAL as readonly string[]).includes(state)) {
+  if (!isTerminalJobState(state)) {
     await cancelJob({ ...plan.flink, jobId, stateSafeIn: 'checkpoint' });
-    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    await waitForJobState({ ...plan.flink, jobId, states: [...ENDED_JOB_STATES], timeoutMs: 60_000 });
   }
   // Read after the job stopped, so no checkpoint can complete after the one we restore.
   const path = (await observeCheckpoints({ ...plan.flink, jobId })).latestCompleted?.path;
   if (!path) {
     throw ApplicationFailure.nonRetryable(
       `job ${jobId} has no completed checkpoint to restore from`,
-      'NoRestorePoint',
+      FAILURE.NoRestorePoint,
     );
   }
   return path;

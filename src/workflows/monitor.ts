@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
@@ -40,8 +39,10 @@ import {
   type RecoveryContext,
 } from '../policy/recovery';
 import { SA } from '../shared';
+import { FAILURE } from '../temporal/failure-types';
 import { findJobId, resolveClusterJob, watchJob } from './activities';
 import { tell } from './alerting';
+import { failureType } from './failures';
 import { rejectBadInput } from './input';
 import { countRestart, countVerdict } from './metrics';
 import {
@@ -81,7 +82,11 @@ const WATCH_MAX_MS = 30 * 60_000;
 const CONFIRMATIONS = 2;
 
 /** Restart failures no retry can fix: escalate at once. */
-const FINAL_RESTART_FAILURES = new Set(['NoRestorePoint', 'UnsafeCancel', 'StrayJob']);
+const FINAL_RESTART_FAILURES: ReadonlySet<string> = new Set([
+  FAILURE.NoRestorePoint,
+  FAILURE.UnsafeCancel,
+  FAILURE.StrayJob,
+]);
 
 /**
  * A job a person cancelled or one that FINISHED is not restarted, and a job missing after a
@@ -89,14 +94,6 @@ const FINAL_RESTART_FAILURES = new Set(['NoRestorePoint', 'UnsafeCancel', 'Stray
  * decide as they did.
  */
 const ENDS_AND_HA_RECOVERY = 'monitor-job-ends-and-ha-recovery';
-
-/** The type of an application failure, thrown here or by an activity. */
-function failureType(error: unknown): string | undefined {
-  if (error instanceof ApplicationFailure) return error.type ?? undefined;
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)
-    return error.cause.type ?? undefined;
-  return undefined;
-}
 
 /**
  * The seeds' production-health-monitor.sh as a durable supervisor of one job: watch it, decide
@@ -111,7 +108,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
   if (workflowInfo().workflowId !== expectedId) {
     throw ApplicationFailure.nonRetryable(
       `start the monitor of ${cluster.name}/${job.name} with workflow id "${expectedId}": one monitor per job`,
-      'InvalidInput',
+      FAILURE.InvalidInput,
     );
   }
   const m: MonitorMemory = input.memory ?? {
@@ -174,7 +171,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
       if (leaseActive(m.lease, Date.now()) && m.lease.holder !== request.holder) {
         throw ApplicationFailure.nonRetryable(
           `${cluster.name}/${job.name} is held by ${m.lease.holder} for ${m.lease.purpose} until ${new Date(m.lease.expiresAt).toISOString()}`,
-          'LeaseHeld',
+          FAILURE.LeaseHeld,
         );
       }
       m.lease = { holder: request.holder, purpose: request.purpose, expiresAt: Date.now() + request.ttlMs };

@@ -1,6 +1,8 @@
-import { ApplicationFailure, log, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, log } from '@temporalio/workflow';
 import { retentionOfFlag, SET_RETENTION, stopRoute } from '../policy/checkpoint-retention';
+import { ENDED_JOB_STATES, isTerminalJobState } from '../policy/job-states';
 import { beforeSubmit } from '../policy/one-live-job';
+import { FAILURE } from '../temporal/failure-types';
 import {
   cancelJob,
   findStateOnDisk,
@@ -13,6 +15,7 @@ import {
   waitForJobState,
   waitForSavepoint,
 } from './activities';
+import { newFlinkJobId } from './flink-ids';
 import type { RestartPlan, RestartResult } from './monitor-restart';
 
 /**
@@ -23,7 +26,6 @@ import type { RestartPlan, RestartResult } from './monitor-restart';
  *   else stop-with-savepoint) → ask the leader for live jobs of the name (adopt our own, refuse a
  *   stray) → submit the successor from that state → RUNNING → a checkpoint completes.
  */
-const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'] as const;
 
 interface Restored {
   path: string;
@@ -78,7 +80,7 @@ async function adoptLiveCopy(
     lineage: true,
   });
   if (decision.action === 'refuse')
-    throw ApplicationFailure.nonRetryable(decision.reason, 'StrayJob', {
+    throw ApplicationFailure.nonRetryable(decision.reason, FAILURE.StrayJob, {
       strays: decision.strays.map((j) => j.jobId),
     });
   if (decision.action === 'submit') return undefined;
@@ -88,7 +90,7 @@ async function adoptLiveCopy(
 
 /** A live job is stopped so that its state survives; an ended one is restored as it is. */
 async function stopKeepingState(plan: RestartPlan, jobId: string, state: string): Promise<Restored> {
-  const ended = (TERMINAL as readonly string[]).includes(state);
+  const ended = isTerminalJobState(state);
   const before = ended ? undefined : await observeCheckpoints({ ...plan.flink, jobId });
   const retention = before ? retentionOfFlag(before.config.retainedOnCancel) : 'unknown';
   // What a person resumes from when the monitor may not stop the job: it lasts while the job does.
@@ -97,19 +99,19 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
     : '';
   const route = stopRoute({ jobId, state, retention, prefer: plan.prefer });
   if (route.route === 'refuse')
-    throw ApplicationFailure.nonRetryable(`${route.reason}.${resumeFrom}`, 'UnsafeCancel');
+    throw ApplicationFailure.nonRetryable(`${route.reason}.${resumeFrom}`, FAILURE.UnsafeCancel);
   if (route.route === 'stop-with-savepoint') {
     const saved = await tryStopWithSavepoint(plan, jobId);
     if (saved) return saved;
     if (!route.thenCancel)
       throw ApplicationFailure.nonRetryable(
         `stop-with-savepoint of job ${jobId} did not complete, and a cancel would delete its checkpoints: not cancelling it.${resumeFrom} ${SET_RETENTION}.`,
-        'UnsafeCancel',
+        FAILURE.UnsafeCancel,
       );
   }
   if (!ended) {
     await cancelJob({ ...plan.flink, jobId, stateSafeIn: 'checkpoint' });
-    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    await waitForJobState({ ...plan.flink, jobId, states: [...ENDED_JOB_STATES], timeoutMs: 60_000 });
   }
   // Read after the job stopped, so no checkpoint can complete after the one restored.
   const seen = await observeCheckpoints({ ...plan.flink, jobId });
@@ -120,7 +122,7 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
 }
 
 async function tryStopWithSavepoint(plan: RestartPlan, jobId: string): Promise<Restored | undefined> {
-  const triggerId = uuid4().replace(/-/g, '');
+  const triggerId = newFlinkJobId();
   try {
     await stopWithSavepoint({ ...plan.flink, jobId, targetDirectory: plan.job.savepointDir, triggerId });
     const { location } = await waitForSavepoint({
@@ -129,7 +131,7 @@ async function tryStopWithSavepoint(plan: RestartPlan, jobId: string): Promise<R
       triggerId,
       timeoutMs: plan.savepointTimeoutMs,
     });
-    await waitForJobState({ ...plan.flink, jobId, states: [...TERMINAL], timeoutMs: 60_000 });
+    await waitForJobState({ ...plan.flink, jobId, states: [...ENDED_JOB_STATES], timeoutMs: 60_000 });
     return { path: location, via: 'savepoint' };
   } catch (error) {
     log.warn('stop-with-savepoint did not complete', { jobId, error: String(error) });
@@ -156,5 +158,5 @@ async function newestStateOnDisk(plan: RestartPlan, jobId: string): Promise<Rest
 }
 
 function noRestorePoint(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'NoRestorePoint');
+  return ApplicationFailure.nonRetryable(message, FAILURE.NoRestorePoint);
 }

@@ -4,6 +4,7 @@ import { restTarget } from '../flink/target';
 import { jobsSharingSavepointDir, planRetention, retentionRuleIssues } from '../policy/retention';
 import { pickRunningJob } from '../policy/upgrade-plan';
 import { SA } from '../shared';
+import { FAILURE } from '../temporal/failure-types';
 import {
   deleteSavepoints,
   listJobs,
@@ -46,7 +47,7 @@ export async function takeSavepoint(raw: SavepointInput): Promise<SavepointResul
   if (picked.job?.state !== 'RUNNING') {
     const reason = picked.problem ?? `job ${picked.job?.jobId} is ${picked.job?.state}`;
     await warn(cluster, job, `no savepoint taken: ${reason}`);
-    throw ApplicationFailure.nonRetryable(`no savepoint taken: ${reason}`, 'NoRunningJob');
+    throw ApplicationFailure.nonRetryable(`no savepoint taken: ${reason}`, FAILURE.NoRunningJob);
   }
   const jobId = picked.job.jobId;
 
@@ -69,7 +70,7 @@ export async function takeSavepoint(raw: SavepointInput): Promise<SavepointResul
   ).catch(async (error) => {
     const message = `savepoint of job ${jobId} failed: ${failureText(error)}; the job keeps running`;
     await warn(cluster, job, message);
-    throw ApplicationFailure.nonRetryable(message, 'SavepointFailed', { jobId, triggerId });
+    throw ApplicationFailure.nonRetryable(message, FAILURE.SavepointFailed, { jobId, triggerId });
   });
   upsertMemo({ savepoint: location, jobId });
   const result: SavepointResult = {
@@ -122,7 +123,11 @@ function refuseUnsafeRetention(
       `jobs ${sharing.join(', ')} write savepoints to the same directory ${job.savepointDir}; give each job its own before pruning`,
     );
   if (issues.length > 0)
-    throw ApplicationFailure.nonRetryable(`retention refused: ${issues.join('; ')}`, 'InvalidInput', issues);
+    throw ApplicationFailure.nonRetryable(
+      `retention refused: ${issues.join('; ')}`,
+      FAILURE.InvalidInput,
+      issues,
+    );
 }
 
 async function warn(cluster: NamedCluster, job: JobSpec, summary: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTerminalJobState } from '../../src/policy/job-states';
+import { ENDED_JOB_STATES, isTerminalJobState, TERMINAL_JOB_STATES } from '../../src/policy/job-states';
 
 describe("Flink's terminal job states, defined once", () => {
   it.each([
@@ -17,5 +17,11 @@ describe("Flink's terminal job states, defined once", () => {
     ['MISSING', false],
   ])('%s is terminal: %s', (state, terminal) => {
     expect(isTerminalJobState(state)).toBe(terminal);
+  });
+});
+
+describe('the ended states a wait waits for', () => {
+  it('are exactly the terminal states', () => {
+    expect(new Set(ENDED_JOB_STATES)).toEqual(TERMINAL_JOB_STATES);
   });
 });
