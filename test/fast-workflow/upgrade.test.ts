@@ -480,4 +480,32 @@ describe('upgrade with faked activities on the time-skipping server', () => {
       expect(run.calls.inputsOf('releaseMaintenanceLease')[0]).toMatchObject({ jobId: jobIds.other });
     });
   });
+
+  it('stateless mode with an ended job named by id: keeps its newest checkpoint as the way back, starts the new job empty', async () => {
+    const f = flink();
+    f.job(jobIds.old).state = 'FINISHED';
+    await withFakeWorker(env, f.fakes(), async (run) => {
+      const result = await (await start(run, { mode: 'stateless', jobId: jobIds.old })).result();
+      expect(result.outcome).toBe('upgraded');
+      expect(result.snapshot).toEqual({
+        kind: 'checkpoint',
+        path: `file:///data/checkpoints/${jobIds.old}/chk-7`,
+      });
+      expect(f.submitted()[0]).toMatchObject({ jar: NEW_JAR, restoredFrom: undefined });
+      expect(run.calls.count('stopWithSavepoint') + run.calls.count('cancelJob')).toBe(0);
+    });
+  });
+
+  it('fails as NoRestorePoint, submitting nothing, when an ended job left no checkpoint to go back to', async () => {
+    const f = flink();
+    f.job(jobIds.old).state = 'FINISHED';
+    const fakes = f.fakes({ latestRestorePoint: () => ({ retainedOnCancel: true }) });
+    await withFakeWorker(env, fakes, async (run) => {
+      const failure = await failureOf((await start(run, { mode: 'stateless', jobId: jobIds.old })).result());
+      expect(failure.type).toBe('NoRestorePoint');
+      expect(failure.message).toBe(`job ${jobIds.old} left no checkpoint`);
+      expect(run.calls.count('submitJob')).toBe(0);
+      expect(run.calls.count('releaseMaintenanceLease')).toBe(1);
+    });
+  });
 });
