@@ -12,9 +12,7 @@ import { FAILURE } from '../temporal/failure-types';
 import { getJobState, observeCheckpoints, observeOutput, recentExceptions } from './activities';
 import { failureText } from './failures';
 
-// Used by the upgrade runbook from here.
-export { tell } from './alerting';
-export { failureText, failureType } from './failures';
+// The upgrade runbook's files import it from here; it is defined in ./flink-ids.
 export { newFlinkJobId } from './flink-ids';
 
 /**

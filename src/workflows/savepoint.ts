@@ -16,9 +16,10 @@ import {
 } from './activities';
 import { tell } from './alerting';
 import { failureText } from './failures';
+import { newFlinkJobId } from './flink-ids';
 import { rejectBadInput } from './input';
 import { underLease } from './lease';
-import { jobOf, newFlinkJobId } from './maintenance-steps';
+import { jobOf } from './maintenance-steps';
 import { type SavepointInput, type SavepointResult, savepointInputSchema } from './upgrade-api';
 
 /**
