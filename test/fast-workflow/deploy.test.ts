@@ -135,6 +135,22 @@ describe('deploy with faked activities on the time-skipping server', () => {
     });
   });
 
+  it('does not call the alert activity for a cluster with no alert channel', async () => {
+    const { fakes } = freshMachine();
+    const silent: Fakes = {
+      ...fakes,
+      resolveClusterJob: (ref) => ({
+        cluster: { ...cluster, alerts: [], name: ref.cluster },
+        job: cluster.jobs[0] as (typeof cluster.jobs)[number],
+      }),
+    };
+    await withFakeWorker(env, silent, async (run) => {
+      const result = await (await start(run)).result();
+      expect(result.outcome).toBe('deployed');
+      expect(run.calls.count('sendAlert')).toBe(0);
+    });
+  });
+
   it('a dry run plans every step and changes nothing', async () => {
     const { fakes } = freshMachine();
     await withFakeWorker(env, fakes, async (run) => {
