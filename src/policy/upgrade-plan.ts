@@ -1,6 +1,6 @@
 import type { JobSpec } from '../config/schema';
 import type { JobState } from '../flink/types';
-import { TERMINAL_JOB_STATES } from './job-states';
+import { isTerminalJobState, TERMINAL_JOB_STATES } from './job-states';
 
 /**
  * Pure decisions of the upgrade runbook: what the new job is, which running job is upgraded, how
@@ -21,6 +21,7 @@ export interface JobConfig {
 
 export type ConfigChanges = Partial<JobConfig>;
 
+/** The same set as job-states.ts, under the name upgrade-rollback.ts imports. */
 export const TERMINAL_STATES = TERMINAL_JOB_STATES;
 
 /** The job as the clusters file deploys it. */
@@ -70,7 +71,7 @@ export function pickRunningJob(
     const job = jobs.find((j) => j.jobId === jobId);
     return job ? { job } : { problem: `the cluster does not know job ${jobId}` };
   }
-  const live = jobs.filter((j) => j.name === name && !TERMINAL_STATES.has(j.state));
+  const live = jobs.filter((j) => j.name === name && !isTerminalJobState(j.state));
   if (live.length === 1) return { job: live[0] };
   if (live.length === 0) return { problem: `no live job named "${name}" on the cluster` };
   return {
@@ -119,7 +120,7 @@ export type UpgradePath =
  */
 export function chooseUpgradePath(obs: PathObservation): UpgradePath {
   const { mode, job } = obs;
-  const live = job !== undefined && job.state !== 'MISSING' && !TERMINAL_STATES.has(job.state);
+  const live = job !== undefined && job.state !== 'MISSING' && !isTerminalJobState(job.state);
   if (mode === 'savepoint') {
     if (!job) return { ok: false, reason: 'no job to take a savepoint of' };
     if (job.state !== 'RUNNING') {
