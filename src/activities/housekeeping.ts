@@ -15,6 +15,7 @@ import { isTerminalJobState } from '../policy/job-states';
 import { hostPathFor } from '../policy/retention';
 import { FAILURE } from '../temporal/failure-types';
 import { resolveReportDir } from '../trust/report-dir';
+import { UnsafeDeleteError } from './savepoints';
 
 /**
  * The housekeeping runbook's hands: list and remove checkpoint folders, drill reports and
@@ -25,9 +26,6 @@ import { resolveReportDir } from '../trust/report-dir';
  */
 type Volumes = Array<{ host: string; container: string }>;
 
-export class UnsafeDeleteError extends Error {
-  override name = FAILURE.UnsafeDelete;
-}
 export class CheckpointDirUnmappedError extends Error {
   override name = FAILURE.CheckpointDirUnmapped;
 }
