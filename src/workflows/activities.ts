@@ -32,8 +32,9 @@ export const { resolveCluster, resolveClusterJob } = proxy({
 
 /**
  * Looking at the cluster: read-only and safe to repeat, each call bounded by its own REST or
- * Docker timeouts; what Flink refuses (an unknown job, a bad request) is final. A folder listing
- * may take minutes on a large checkpoint folder.
+ * Docker timeouts; what Flink refuses (an unknown job, a bad request) is final. Five attempts
+ * (1 + 2 + 4 + 8 s apart) ride out a leader change, when every JobManager answers 503 for a
+ * while: the monitor's restart reads the job in the middle of one and must not fail for it.
  */
 export const {
   probeJobManagers,
@@ -60,7 +61,7 @@ export const {
   monitorStatusOf,
 } = proxy({
   startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 3, initialInterval: '1s', nonRetryableErrorTypes: FLINK_FINAL },
+  retry: { maximumAttempts: 5, initialInterval: '1s', nonRetryableErrorTypes: FLINK_FINAL },
 });
 
 /** Looking at state on disk: a folder no volume mounts, or a question that cannot be answered, is final. */
