@@ -95,7 +95,7 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
   const retention = before ? retentionOfFlag(before.config.retainedOnCancel) : 'unknown';
   // What a person resumes from when the monitor may not stop the job: it lasts while the job does.
   const resumeFrom = before?.latestCompleted?.path
-    ? ` Its latest completed checkpoint is ${before.latestCompleted.path}; Flink deletes it if the job is cancelled.`
+    ? ` Its latest completed checkpoint is ${before.latestCompleted.path}; Flink deletes it if the job is cancelled. To keep checkpoints: ${SET_RETENTION}.`
     : '';
   const route = stopRoute({ jobId, state, retention, prefer: plan.prefer });
   if (route.route === 'refuse')
@@ -105,7 +105,7 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
     if (saved) return saved;
     if (!route.thenCancel)
       throw ApplicationFailure.nonRetryable(
-        `stop-with-savepoint of job ${jobId} did not complete, and a cancel would delete its checkpoints: not cancelling it.${resumeFrom} ${SET_RETENTION}.`,
+        `stop-with-savepoint of job ${jobId} did not complete, and a cancel would delete its checkpoints: not cancelling it.${resumeFrom}`,
         FAILURE.UnsafeCancel,
       );
   }
