@@ -23,6 +23,11 @@ export class UnsafeCancelError extends Error {
 export class SavepointFailedError extends Error {
   override name = FAILURE.SavepointFailed;
 }
+/** Final: no wait brings back a trigger the leader that took it kept in its memory. */
+export class SavepointTriggerLostError extends Error {
+  override name = FAILURE.SavepointTriggerLost;
+  readonly final = true;
+}
 export class JobSubmissionError extends Error {
   override name = FAILURE.JobSubmissionFailed;
 }
@@ -162,15 +167,32 @@ export async function stopWithSavepoint(
  * 100 ms at first keeps the job's downtime short, backing off to 1 s keeps a long wait cheap.
  */
 const QUICK_THEN_GENTLE = { intervalMs: 100, maxIntervalMs: 1_000 };
+/** How long a savepoint trigger may be unknown to the leader before it counts as lost with its JobManager. */
+export const TRIGGER_LOST_AFTER_MS = 20_000;
 
 /** Waits for a savepoint (or stop-with-savepoint) operation; returns its location or fails with its cause. */
 export async function waitForSavepoint(
-  input: OnCluster & { jobId: string; triggerId: string; timeoutMs: number },
+  input: OnCluster & { jobId: string; triggerId: string; timeoutMs: number; lostAfterMs?: number },
 ): Promise<{ location: string }> {
+  const lostAfterMs = input.lostAfterMs ?? TRIGGER_LOST_AFTER_MS;
+  let unknownSince: number | undefined;
   const status = await waitUntil(
     async () => {
-      const answer = await rest(input).call((c) => c.savepointStatus(input.jobId, input.triggerId));
-      return answer.status.id === 'COMPLETED' ? answer : undefined;
+      try {
+        const answer = await rest(input).call((c) => c.savepointStatus(input.jobId, input.triggerId));
+        unknownSince = undefined;
+        return answer.status.id === 'COMPLETED' ? answer : undefined;
+      } catch (error) {
+        if (!(error instanceof FlinkNotFoundError)) throw error;
+        // A leader keeps its triggers in memory: after a leader change the new one answers 404
+        // for good. Waiting out the whole timeout for it would change nothing.
+        unknownSince ??= Date.now();
+        if (Date.now() - unknownSince >= lostAfterMs)
+          throw new SavepointTriggerLostError(
+            `savepoint ${input.triggerId} of job ${input.jobId} is unknown to the leading JobManager for ${Math.round(lostAfterMs / 1000)} s (${error.message}): the JobManager that took it is gone`,
+          );
+        throw error;
+      }
     },
     {
       timeoutMs: input.timeoutMs,

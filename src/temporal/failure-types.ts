@@ -12,6 +12,8 @@ export const FAILURE = {
   WaitTimeout: 'WaitTimeout',
   /** Flink reported the savepoint failed (or a savepoint runbook gave up on it). */
   SavepointFailed: 'SavepointFailed',
+  /** The leader that took a savepoint trigger is gone and the new one does not know it. */
+  SavepointTriggerLost: 'SavepointTriggerLost',
   JobSubmissionFailed: 'JobSubmissionFailed',
   /** A cancel the job's state does not make safe (its state would be lost). */
   UnsafeCancel: 'UnsafeCancel',

@@ -155,7 +155,12 @@ export function waits(timeoutMs: number) {
     retry: {
       maximumAttempts: 3,
       initialInterval: '2s',
-      nonRetryableErrorTypes: [...FLINK_FINAL, FAILURE.WaitTimeout, FAILURE.SavepointFailed],
+      nonRetryableErrorTypes: [
+        ...FLINK_FINAL,
+        FAILURE.WaitTimeout,
+        FAILURE.SavepointFailed,
+        FAILURE.SavepointTriggerLost,
+      ],
     },
   });
 }

@@ -1,6 +1,8 @@
 import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import { haRecoveryWindowMs } from '../policy/ha-recovery';
+import { isTerminalJobState } from '../policy/job-states';
 import type { RestorePoint, UpgradePath } from '../policy/upgrade-plan';
+import { FAILURE } from '../temporal/failure-types';
 import {
   cancelJob,
   findStateOnDisk,
@@ -9,7 +11,7 @@ import {
   stopWithSavepoint,
   waits,
 } from './activities';
-import { failureText } from './failures';
+import { failureText, failureType } from './failures';
 import { newFlinkJobId } from './maintenance-steps';
 import {
   alert,
@@ -81,7 +83,7 @@ async function endKeepingCheckpoint(
  * On timeout or failure the old job keeps running and the workflow fails, saying so. A job the
  * cluster no longer knows (a leader change) goes on from its newest complete state on disk.
  */
-export async function stopKeepingSavepoint(u: Upgrade, jobId: string): Promise<Snapshot> {
+export async function stopKeepingSavepoint(u: Upgrade, jobId: string, attempt = 1): Promise<Snapshot> {
   const triggerId = newFlinkJobId();
   const timeoutMs = u.timeouts.savepointMs;
   try {
@@ -109,6 +111,19 @@ export async function stopKeepingSavepoint(u: Upgrade, jobId: string): Promise<S
   } catch (error) {
     let state = await getJobState({ ...u.flink, jobId }).catch(() => 'unknown');
     const reason = failureText(error);
+    // The JobManager that took the trigger is gone; the new leader recovers the job from its
+    // latest checkpoint: once it runs again, stop it again, with a trigger of its own.
+    if (
+      failureType(error) === FAILURE.SavepointTriggerLost &&
+      attempt < STOP_ATTEMPTS &&
+      patched(STOP_AGAIN_AFTER_LEADER_CHANGE)
+    ) {
+      state = await waitForRecovery(u, jobId, state);
+      if (state === 'RUNNING') {
+        u.run.step('stop-with-savepoint again', `${reason}; job ${jobId} runs again on the new leader`);
+        return stopKeepingSavepoint(u, jobId, attempt + 1);
+      }
+    }
     if (state !== 'RUNNING' && patched(UPGRADE_KEEPS_STATE)) {
       state = await waitForHaRecovery(u, jobId, state);
       const found = state === 'RUNNING' ? undefined : await stateOnDisk(u, jobId, reason);
@@ -128,6 +143,17 @@ export async function stopKeepingSavepoint(u: Upgrade, jobId: string): Promise<S
     );
     throw ApplicationFailure.nonRetryable(message, 'SavepointFailed', { jobId, state, triggerId });
   }
+}
+
+/** Upgrades that recorded a stop lost with its JobManager before this gave up there; they replay so. */
+export const STOP_AGAIN_AFTER_LEADER_CHANGE = 'upgrade-stop-again-after-leader-change';
+/** Stops tried in all: a second leader change in the same stop is a cluster to look at first. */
+const STOP_ATTEMPTS = 2;
+
+/** A job the new leader has not yet recovered (MISSING, or still CREATED/RESTARTING): wait for it to run or end. */
+async function waitForRecovery(u: Upgrade, jobId: string, state: string): Promise<string> {
+  if (state === 'RUNNING' || isTerminalJobState(state)) return state;
+  return waitForHaRecovery(u, jobId, 'MISSING');
 }
 
 /** A job the cluster does not know right after a leader change may be recovered from HA storage. */

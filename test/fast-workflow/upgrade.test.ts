@@ -218,6 +218,37 @@ describe('upgrade with faked activities on the time-skipping server', () => {
     });
   });
 
+  it('stops the job again when the JobManager that took the savepoint trigger died, once the new leader runs it', async () => {
+    const f = flink();
+    const base = f.fakes();
+    let lost = 0;
+    const fakes = f.fakes({
+      waitForSavepoint: (input) => {
+        if (lost++ === 0) {
+          // The old leader died with the trigger; the new one recovered the job from its checkpoint.
+          f.job(jobIds.old).state = 'RUNNING';
+          throw typedError(
+            'SavepointTriggerLost',
+            `savepoint ${input.triggerId} is unknown to the leading JobManager`,
+          );
+        }
+        return base.waitForSavepoint?.(input) as { location: string };
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      const result = await (await start(run)).result();
+      expect(result.outcome).toBe('upgraded');
+      const triggers = run.calls
+        .inputsOf('stopWithSavepoint')
+        .map((i) => (i as { triggerId: string }).triggerId);
+      expect(triggers).toHaveLength(2);
+      expect(new Set(triggers).size).toBe(2);
+      expect(result.snapshot?.kind).toBe('savepoint');
+      expect(f.submitted()).toHaveLength(1);
+      expect(result.steps.map((st) => st.step)).toContain('stop-with-savepoint again');
+    });
+  });
+
   it('rolls back to the previous jar from the same savepoint when the new job fails', async () => {
     const f = flink();
     f.breaks = (jar) => jar === NEW_JAR;
