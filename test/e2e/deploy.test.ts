@@ -11,11 +11,18 @@ import { sandboxDown } from '../../scripts/lib/sandbox';
 import { checkOutputSequence } from '../../src/activities/output';
 import type { JobSpec, NamedCluster } from '../../src/config/schema';
 import { LABELS } from '../../src/docker/container-plan';
-import { inspectContainer, listContainersByLabel, removeContainer } from '../../src/docker/engine';
+import {
+  inspectContainer,
+  listContainersByLabel,
+  removeContainer,
+  startContainer,
+  stopContainer,
+} from '../../src/docker/engine';
 import { FlinkClusterClient } from '../../src/flink/cluster-client';
 import { jobKey, SPEC_HASH_LABEL } from '../../src/policy/deploy-hash';
 import { type DeployResult, stepTimings } from '../../src/policy/deploy-report';
 import { useTemporalClient } from '../../src/temporal/client-holder';
+import { pollUntil } from '../../src/util/poll';
 import { type DeployInput, deploy, deployWorkflowId, progressQuery } from '../../src/workflows/deploy';
 import { monitorWorkflowId } from '../../src/workflows/monitor-api';
 import { type AlertReceiver, startAlertReceiver } from '../helpers/alert-receiver';
@@ -414,6 +421,63 @@ describe('the deploy runbook on its own sandbox', () => {
     expect(ofThisDeploy).toHaveLength(1);
     // The savepoint carried the state: the output continues with no gap and no duplicate.
     const report = await checkOutputSequence({ output: job.output as NonNullable<JobSpec['output']> });
+    expect(report).toMatchObject({ first: 0, gaps: [], duplicates: [], continuous: true });
+  });
+
+  it('ZooKeeper restarted while the deploy submits the job: one job, from the savepoint, no lost or repeated row', async () => {
+    const zookeeper = cluster.zookeeper.container as string;
+    const previous = (await liveJobs()).map((j) => j.jid);
+    expect(previous).toHaveLength(1);
+    const before = (await checkOutputSequence({ output: job.output as NonNullable<JobSpec['output']> })).last;
+    // A changed spec (the default restart delay, spelled out): the deploy stops the job with a
+    // savepoint and submits it again, and ZooKeeper goes away and comes back in the middle.
+    const changed = inlineSpec((s) => {
+      s.jobs[0].args = [...s.jobs[0].args, '--restart-delay', '2000'];
+    });
+    const { result, restartedAt } = await withWorker(async () => {
+      const handle = await start({ spec: changed });
+      let restartedAt: string | undefined;
+      for (const deadline = Date.now() + 300_000; ; ) {
+        const progress = await handle.query(progressQuery).catch(() => undefined);
+        if (progress?.current === 'deploy-job' && progress.doing?.startsWith('submitting')) break;
+        if (Date.now() > deadline) throw new Error(`the deploy never submitted: ${JSON.stringify(progress)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await stopContainer(zookeeper, 5);
+      await startContainer(zookeeper);
+      restartedAt = new Date().toISOString();
+      const result = await handle.result().then(
+        (r) => r,
+        (e: unknown) => e as WorkflowFailedError,
+      );
+      return { result, restartedAt };
+    });
+    expect(restartedAt).toBeDefined();
+    const live = await pollUntil(
+      async () => {
+        const jobs = await liveJobs().catch(() => undefined);
+        return jobs?.length === 1 && jobs[0]?.state === 'RUNNING' ? jobs : undefined;
+      },
+      { timeoutMs: 180_000, what: 'one live job RUNNING after ZooKeeper came back' },
+    );
+    if (result instanceof WorkflowFailedError) {
+      console.log(`deploy with ZooKeeper restarted mid-submit: failed; ${result.cause?.message}`);
+      // A failure names the savepoint to deploy from again.
+      expect(result.cause?.message).toMatch(/savepoint-/);
+    } else {
+      console.log(`deploy with ZooKeeper restarted mid-submit: ${result.outcome}; ${result.headline}`);
+      expect(result.outcome).toBe('deployed');
+      expect(live.map((j) => j.jid)).toEqual([result.jobId]);
+      expect(result.restoredFrom).toMatch(/savepoint-/);
+    }
+    expect(live[0]?.jid).not.toBe(previous[0]);
+    const report = await pollUntil(
+      async () => {
+        const r = await checkOutputSequence({ output: job.output as NonNullable<JobSpec['output']> });
+        return (r.last ?? -1) > (before ?? -1) ? r : undefined;
+      },
+      { timeoutMs: 120_000, what: 'new rows after the redeploy' },
+    );
     expect(report).toMatchObject({ first: 0, gaps: [], duplicates: [], continuous: true });
   });
 });
