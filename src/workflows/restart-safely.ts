@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched } from '@temporalio/workflow';
 import { retentionOfFlag, SET_RETENTION, stopRoute } from '../policy/checkpoint-retention';
 import { ENDED_JOB_STATES, isTerminalJobState } from '../policy/job-states';
 import { beforeSubmit } from '../policy/one-live-job';
@@ -111,7 +111,7 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
   }
   if (!ended) {
     await cancelJob({ ...plan.flink, jobId, stateSafeIn: 'checkpoint' });
-    await waitForJobState({ ...plan.flink, jobId, states: [...ENDED_JOB_STATES], timeoutMs: 60_000 });
+    await waitUntilCancelled(plan, jobId);
   }
   // Read after the job stopped, so no checkpoint can complete after the one restored.
   const seen = await observeCheckpoints({ ...plan.flink, jobId });
@@ -119,6 +119,32 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
   // A job someone else cancelled took its checkpoints with it unless Flink retains them.
   const deletedByCancel = state === 'CANCELED' && seen.config.retainedOnCancel !== true;
   return path && !deletedByCancel ? { path, via: 'checkpoint' } : newestStateOnDisk(plan, jobId);
+}
+
+/** Restarts that recorded a cancel lost with its JobManager gave up there; they replay so. */
+export const CANCEL_AGAIN_AFTER_LEADER_CHANGE = 'restart-cancel-again-after-leader-change';
+
+/**
+ * A cancel the leader took and then died with is forgotten: the new leader recovers the job from
+ * its latest checkpoint and runs it. Cancel it once more (its checkpoints are retained, as the
+ * first cancel required), giving the new leader time to recover it first.
+ */
+async function waitUntilCancelled(plan: RestartPlan, jobId: string): Promise<void> {
+  const ended = { ...plan.flink, jobId, states: [...ENDED_JOB_STATES] };
+  try {
+    await waitForJobState({ ...ended, timeoutMs: 60_000 });
+  } catch (error) {
+    if (!patched(CANCEL_AGAIN_AFTER_LEADER_CHANGE)) throw error;
+    const state = await getJobState({ ...plan.flink, jobId });
+    if (isTerminalJobState(state)) return;
+    if (state === 'MISSING') throw error;
+    log.warn('the cancel did not end the job, which runs again (a leader change?): cancelling it again', {
+      jobId,
+      state,
+    });
+    await cancelJob({ ...plan.flink, jobId, stateSafeIn: 'checkpoint' });
+    await waitForJobState({ ...ended, timeoutMs: 120_000 });
+  }
 }
 
 async function tryStopWithSavepoint(plan: RestartPlan, jobId: string): Promise<Restored | undefined> {

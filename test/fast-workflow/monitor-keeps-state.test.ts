@@ -171,6 +171,35 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
     });
   });
 
+  it('cancels again when the leader that took the cancel died and the new one runs the job again', async () => {
+    const watch = new WatchScript('zombie');
+    let state = 'RUNNING';
+    let cancels = 0;
+    const fakes = restartingCluster(cluster, {
+      watchJob: watch.watchJob,
+      getJobState: ({ jobId }) => (jobId === jobIds.old ? state : 'RUNNING'),
+      cancelJob: () => {
+        // The first cancel goes down with its JobManager: the new leader recovers the job RUNNING.
+        if (++cancels > 1) state = 'CANCELED';
+        return { cancelled: true, state };
+      },
+      waitForJobState: (input) => {
+        if (input.jobId === jobIds.old && !input.states.includes(state as never))
+          throw typedError('WaitTimeout', `job ${input.jobId} is ${state}`);
+        return { state: input.jobId === jobIds.old ? state : 'RUNNING', waitedMs: 1 };
+      },
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      await withMonitor(run, watch, async (handle) => {
+        const s = await statusWhen(handle, 'the restart', (st) => st.restarts.length === 1);
+        expect(s.restarts[0]).toMatchObject({ outcome: 'restarted', fromJobId: jobIds.old });
+        expect(s.restarts[0]?.restoredFrom).toMatch(/chk-3$/);
+        expect(run.calls.count('cancelJob')).toBe(2);
+        expect(run.calls.count('submitJob')).toBe(1);
+      });
+    });
+  });
+
   it('refuses to submit beside a stray live job of the same name', async () => {
     const watch = new WatchScript('zombie');
     const fakes = restartingCluster(cluster, {
