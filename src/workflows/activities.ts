@@ -90,13 +90,16 @@ export const { planJob } = proxy({
  * Acting on the job, each idempotent: submitJob carries the workflow's job id, a savepoint or a
  * stop its trigger id, a cancel of an ended job is a no-op, so a retry after a crash finds the
  * work done instead of doing it twice. A caller's mistake (unknown job, bad jar), a submission
- * Flink refused or a cancel the job's state makes unsafe is final.
+ * Flink refused or a cancel the job's state makes unsafe is final. The retries outlast a leader
+ * election (every JobManager answers 503 until the ZooKeeper session of the dead leader expires:
+ * 15 s in the sandbox, 60 s by Flink's default): about 65 s of backoff.
  */
 export const { submitJob, triggerSavepoint, stopWithSavepoint, cancelJob } = proxy({
   startToCloseTimeout: '3m',
   retry: {
-    maximumAttempts: 5,
+    maximumAttempts: 10,
     initialInterval: '1s',
+    maximumInterval: '10s',
     nonRetryableErrorTypes: [...FLINK_FINAL, FAILURE.JobSubmissionFailed, FAILURE.UnsafeCancel],
   },
 });

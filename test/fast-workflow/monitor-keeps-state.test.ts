@@ -1,6 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobState } from '../../src/flink/types';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { pollUntil } from '../../src/util/poll';
 import { monitorJob } from '../../src/workflows';
@@ -173,7 +174,7 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
 
   it('cancels again when the leader that took the cancel died and the new one runs the job again', async () => {
     const watch = new WatchScript('zombie');
-    let state = 'RUNNING';
+    let state: JobState = 'RUNNING';
     let cancels = 0;
     const fakes = restartingCluster(cluster, {
       watchJob: watch.watchJob,
@@ -184,7 +185,7 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
         return { cancelled: true, state };
       },
       waitForJobState: (input) => {
-        if (input.jobId === jobIds.old && !input.states.includes(state as never))
+        if (input.jobId === jobIds.old && !input.states.includes(state))
           throw typedError('WaitTimeout', `job ${input.jobId} is ${state}`);
         return { state: input.jobId === jobIds.old ? state : 'RUNNING', waitedMs: 1 };
       },

@@ -13,6 +13,42 @@ export interface CrashPlan {
   duringMs: number;
   /** Modes for particular activity types; otherwise `during` for waits and `after` for the rest. */
   modes?: Record<string, KillMode>;
+  /**
+   * Which call of each activity type is its kill point (default 1: the first). A later call
+   * reaches the paths behind the first ones: a rollback's second submit, a restart's second wait.
+   */
+  nth?: number;
+}
+
+/** Each activity a worker started, by round, so that the next worker can count calls per type. */
+export interface CallRecord {
+  round: string;
+  activityType: string;
+  activityId: string;
+}
+
+export function readCalls(logFile: string): CallRecord[] {
+  if (!existsSync(logFile)) return [];
+  return readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as CallRecord);
+}
+
+/** 1 for the first activity of its type in the round, 2 for the second, ... (retries keep their number). */
+export function callNumber(
+  calls: CallRecord[],
+  round: string,
+  activityType: string,
+  activityId: string,
+): number {
+  const ids = [
+    ...new Set(
+      calls.filter((c) => c.round === round && c.activityType === activityType).map((c) => c.activityId),
+    ),
+  ];
+  const index = ids.indexOf(activityId);
+  return index < 0 ? ids.length + 1 : index + 1;
 }
 
 export interface KillRecord {

@@ -14,8 +14,9 @@
  *   loop. A long wait beside (a guard that the job does not fail meanwhile) is not waited for and
  *   may die twice; waits allow three to five attempts.
  *
- * The plan (which workflow, which modes) is a JSON file the test rewrites between runbooks; every
- * kill is appended to a log file before the process dies, so the next worker moves on.
+ * The plan (which workflow, which modes, which call of each type) is a JSON file the test rewrites
+ * between runbooks; every kill is appended to a log file before the process dies, so the next
+ * worker moves on, and every call to a second log, so that the next worker counts calls on.
  *
  * Environment: TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE, WORKFLOW_BUNDLE, CRASH_PLAN, CRASH_LOG.
  */
@@ -30,7 +31,15 @@ import {
   Runtime,
 } from '@temporalio/worker';
 import { createWorker } from '../../src/worker';
-import { type CrashPlan, type KillMode, type KillRecord, LONG_WAIT, readKills } from './crash-plan';
+import {
+  type CrashPlan,
+  callNumber,
+  type KillMode,
+  type KillRecord,
+  LONG_WAIT,
+  readCalls,
+  readKills,
+} from './crash-plan';
 
 function env(name: string): string {
   const value = process.env[name];
@@ -89,7 +98,13 @@ class KillAtNextPoint implements ActivityInboundCallsInterceptor {
       return forever();
     };
 
-    const chosen = designated === undefined && !tried(activityType);
+    // Count this call (retries of an activity keep its number), then: is it this type's kill point?
+    const callLog = `${logFile}.calls`;
+    const calls = readCalls(callLog);
+    if (!calls.some((c) => c.round === plan.round && c.activityId === activityId))
+      appendFileSync(callLog, `${JSON.stringify({ round: plan.round, activityType, activityId })}\n`);
+    const reached = callNumber(readCalls(callLog), plan.round, activityType, activityId) >= (plan.nth ?? 1);
+    const chosen = designated === undefined && !tried(activityType) && reached;
     if (chosen) designated = { id: activityId, round: plan.round };
     // Dies before doing anything: the retry on the next worker is the only delivery.
     if (chosen && modeOf(activityType) === 'before') await die('before');

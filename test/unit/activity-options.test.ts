@@ -21,8 +21,12 @@ vi.mock('@temporalio/workflow', () => ({
 }));
 
 const activities = await import('../../src/workflows/activities');
-const ms = (d: ActivityOptions['startToCloseTimeout']) =>
-  typeof d === 'number' ? d : Number(/^(\d+)m$/.exec(String(d))?.[1] ?? Number.NaN) * 60_000;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const ms = (d: ActivityOptions['startToCloseTimeout']) => {
+  if (typeof d === 'number') return d;
+  const [, amount, unit] = /^(\d+)(ms|s|m|h)$/.exec(String(d)) ?? [];
+  return Number(amount) * (UNIT_MS[unit ?? ''] ?? Number.NaN);
+};
 
 describe('the runbooks’ activity options', () => {
   it('every activity has the 10 s heartbeat timeout: a killed worker is noticed within 10 s', async () => {
@@ -59,6 +63,19 @@ describe('the runbooks’ activity options', () => {
   it('reads of the cluster are retried through a leader change (five attempts)', () => {
     for (const name of ['getJobState', 'listJobs', 'observeCheckpoints', 'findJobId', 'jobFailureCause'])
       expect(seen.get(name)?.retry?.maximumAttempts, name).toBeGreaterThanOrEqual(5);
+  });
+
+  it("actions on the job keep retrying through a leader election of Flink's default 60 s session timeout", () => {
+    for (const name of ['cancelJob', 'submitJob', 'stopWithSavepoint', 'triggerSavepoint']) {
+      const retry = seen.get(name)?.retry;
+      const initial = ms(retry?.initialInterval ?? '1s');
+      const most = ms(retry?.maximumInterval ?? 100 * initial);
+      const coefficient = retry?.backoffCoefficient ?? 2;
+      let backoff = 0;
+      for (let attempt = 1; attempt < (retry?.maximumAttempts ?? 1); attempt++)
+        backoff += Math.min(most, initial * coefficient ** (attempt - 1));
+      expect(backoff, name).toBeGreaterThanOrEqual(60_000);
+    }
   });
 
   it('a lease another runbook holds is final, and so is a refused removal or an unsafe cancel', () => {
