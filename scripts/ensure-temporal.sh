@@ -2,9 +2,11 @@
 # Prints the path of a Temporal CLI: the one on PATH, else a cached build, else builds one from
 # the Go module proxy. v1.5.1 is the last CLI tag that `go install` accepts (later ones carry
 # replace directives in go.mod). The build is pure Go and embeds the Web UI. While it builds, a
-# line every 15 s on stderr says it is still going (the first build takes minutes).
+# line every 15 s (TEMPORAL_CLI_PROGRESS_SECONDS) on stderr says it is still going (the first build
+# takes minutes), and the script returns only when the build has ended, however long it takes.
 set -euo pipefail
 version="${TEMPORAL_CLI_VERSION:-v1.5.1}"
+every="${TEMPORAL_CLI_PROGRESS_SECONDS:-15}"
 cache_bin="${FLINK_RUNBOOKS_CACHE:-$HOME/.cache/flink-runbooks}/bin"
 
 if [ -z "${TEMPORAL_CLI_REBUILD:-}" ] && command -v temporal >/dev/null 2>&1; then
@@ -21,7 +23,7 @@ GOBIN="$cache_bin" CGO_ENABLED=0 go install "github.com/temporalio/cli/cmd/tempo
 build=$!
 trap 'kill "$build" 2>/dev/null || true' EXIT # an interrupted script leaves no build behind
 while kill -0 "$build" 2>/dev/null; do
-  for _ in $(seq 1 15); do kill -0 "$build" 2>/dev/null && sleep 1; done
+  for _ in $(seq 1 "$every"); do kill -0 "$build" 2>/dev/null && sleep 1; done
   kill -0 "$build" 2>/dev/null && echo "  still building the Temporal CLI ($(( $(date +%s) - started )) s so far)" >&2
 done
 wait "$build" || { echo "building the Temporal CLI failed after $(( $(date +%s) - started )) s" >&2; exit 1; }
