@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILURE } from '../temporal/failure-types';
 import type { Alert } from './types';
 
 /** Validates an alert at the activity boundary (a workflow or a person may have typed it). */
@@ -26,7 +27,7 @@ export const alertSchema = z.strictObject({
 
 /** An alert that cannot be rendered; no retry fixes it, so workflows list it as non-retryable. */
 export class InvalidAlertError extends Error {
-  override name = 'InvalidAlert';
+  override name = FAILURE.InvalidAlert;
 }
 
 export function parseAlert(alert: unknown): Alert {

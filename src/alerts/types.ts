@@ -1,16 +1,17 @@
 import type { AlertChannel } from '../config/schema';
+import { FAILURE } from '../temporal/failure-types';
 
 /**
  * What a runbook tells people. Plain and serialisable: a workflow builds it and passes it to the
- * `sendAlert` activity, so it must never hold a secret. Imports nothing at run time, so workflow
- * code may import it.
+ * `sendAlert` activity, so it must never hold a secret. Imports only the failure names at run
+ * time, so workflow code may import it.
  */
 export type Severity = 'info' | 'warning' | 'critical';
 
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
 /** Failure types of `sendAlert` no retry can fix (for `nonRetryableErrorTypes`). */
-export const ALERT_ERROR_TYPES = ['InvalidAlert'] as const;
+export const ALERT_ERROR_TYPES = [FAILURE.InvalidAlert] as const;
 
 /** 0 for info, 1 for warning, 2 for critical. */
 export function severityRank(severity: Severity): number {

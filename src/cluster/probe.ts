@@ -1,6 +1,6 @@
 import type { JobManagerSpec, RestAccess } from '../config/schema';
 import { FlinkRestClient } from '../flink/client';
-import { FlinkRestError } from '../flink/errors';
+import { FlinkNoLeaderError, FlinkRestError, FlinkUnreachableError } from '../flink/errors';
 
 export interface JobManagerProbe {
   role: JobManagerSpec['role'];
@@ -42,7 +42,11 @@ export async function probeEachJobManager(
       } catch (error) {
         if (!(error instanceof FlinkRestError)) throw error;
         const state =
-          error.name === 'FlinkUnreachable' ? 'down' : error.name === 'FlinkNoLeader' ? 'no-leader' : 'error';
+          error instanceof FlinkUnreachableError
+            ? 'down'
+            : error instanceof FlinkNoLeaderError
+              ? 'no-leader'
+              : 'error';
         return { role, url, container, state, error: error.message };
       }
     }),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { FAILURE } from '../temporal/failure-types';
 
 /** One problem in a spec, located by its field path, e.g. `clusters.rp.jobManagers[1].url`. */
 export interface SpecIssue {
@@ -8,17 +9,17 @@ export interface SpecIssue {
 
 /** Names the failure types workflows match on; they are non-retryable: no retry fixes a bad spec. */
 export const CONFIG_ERROR_TYPES = [
-  'InvalidClusterSpec',
-  'UnknownCluster',
-  'UnknownJob',
-  'ClustersFileUnreadable',
-  'InlineSpecRefused',
-  'UntrustedSpec',
-  'ReportDirRefused',
+  FAILURE.InvalidClusterSpec,
+  FAILURE.UnknownCluster,
+  FAILURE.UnknownJob,
+  FAILURE.ClustersFileUnreadable,
+  FAILURE.InlineSpecRefused,
+  FAILURE.UntrustedSpec,
+  FAILURE.ReportDirRefused,
 ] as const;
 
 export class InvalidClusterSpecError extends Error {
-  override name = 'InvalidClusterSpec';
+  override name = FAILURE.InvalidClusterSpec;
   /** No retry fixes a bad spec (src/temporal/error-types.ts makes the failure non-retryable). */
   readonly nonRetryable = true;
   constructor(
@@ -32,7 +33,7 @@ export class InvalidClusterSpecError extends Error {
 }
 
 export class UnknownClusterError extends Error {
-  override name = 'UnknownCluster';
+  override name = FAILURE.UnknownCluster;
   readonly nonRetryable = true;
   constructor(cluster: string, known: string[], source: string) {
     super(`unknown cluster "${cluster}" in ${source}; known clusters: ${known.join(', ') || '(none)'}`);
@@ -40,7 +41,7 @@ export class UnknownClusterError extends Error {
 }
 
 export class UnknownJobError extends Error {
-  override name = 'UnknownJob';
+  override name = FAILURE.UnknownJob;
   readonly nonRetryable = true;
   constructor(job: string, cluster: string, known: string[]) {
     super(`unknown job "${job}" in cluster "${cluster}"; known jobs: ${known.join(', ')}`);
@@ -48,7 +49,7 @@ export class UnknownJobError extends Error {
 }
 
 export class ClustersFileUnreadableError extends Error {
-  override name = 'ClustersFileUnreadable';
+  override name = FAILURE.ClustersFileUnreadable;
 }
 
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {

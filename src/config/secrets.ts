@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { FAILURE } from '../temporal/failure-types';
 
 /**
  * A secret is never written in a spec or a workflow input: the spec names where it lives and
@@ -7,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 export type SecretRef = { fromEnv: string } | { fromFile: string };
 
 export class SecretUnavailableError extends Error {
-  override name = 'SecretUnavailable';
+  override name = FAILURE.SecretUnavailable;
 }
 
 export function describeSecretRef(ref: SecretRef): string {

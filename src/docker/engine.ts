@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { FAILURE } from '../temporal/failure-types';
 import type { PlannedContainer } from './container-plan';
 import { containerCreateOptions } from './create-options';
 
@@ -10,7 +11,7 @@ export function docker(): Docker {
 }
 
 export class ContainerNotFoundError extends Error {
-  override name = 'ContainerNotFound';
+  override name = FAILURE.ContainerNotFound;
 }
 
 export interface ContainerState {

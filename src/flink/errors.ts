@@ -1,16 +1,22 @@
+import { FAILURE } from '../temporal/failure-types';
+
 /**
  * How a Flink REST call failed. The names are the failure types workflows match on:
  * the first three are worth retrying, the rest are not (no retry fixes a 400, an unknown job,
  * refused credentials or an untrusted certificate).
  */
-export const RETRYABLE_FLINK_ERRORS = ['FlinkUnreachable', 'FlinkNoLeader', 'FlinkServerError'] as const;
+export const RETRYABLE_FLINK_ERRORS = [
+  FAILURE.FlinkUnreachable,
+  FAILURE.FlinkNoLeader,
+  FAILURE.FlinkServerError,
+] as const;
 export const NON_RETRYABLE_FLINK_ERRORS = [
-  'FlinkBadRequest',
-  'FlinkNotFound',
-  'FlinkRequestRejected',
-  'FlinkUnauthorized',
-  'FlinkTlsFailed',
-  'FlinkAccessUnavailable',
+  FAILURE.FlinkBadRequest,
+  FAILURE.FlinkNotFound,
+  FAILURE.FlinkRequestRejected,
+  FAILURE.FlinkUnauthorized,
+  FAILURE.FlinkTlsFailed,
+  FAILURE.FlinkAccessUnavailable,
 ] as const;
 
 export class FlinkRestError extends Error {
@@ -25,25 +31,25 @@ export class FlinkRestError extends Error {
 
 /** Connection refused, reset or timed out: the JobManager is down or unreachable. */
 export class FlinkUnreachableError extends FlinkRestError {
-  override name = 'FlinkUnreachable';
+  override name = FAILURE.FlinkUnreachable;
 }
 /** 503: the JobManager runs but knows no leader (an election is in progress). */
 export class FlinkNoLeaderError extends FlinkRestError {
-  override name = 'FlinkNoLeader';
+  override name = FAILURE.FlinkNoLeader;
 }
 export class FlinkServerError extends FlinkRestError {
-  override name = 'FlinkServerError';
+  override name = FAILURE.FlinkServerError;
 }
 export class FlinkBadRequestError extends FlinkRestError {
-  override name = 'FlinkBadRequest';
+  override name = FAILURE.FlinkBadRequest;
 }
 /** 404: unknown job, jar, trigger id or path. */
 export class FlinkNotFoundError extends FlinkRestError {
-  override name = 'FlinkNotFound';
+  override name = FAILURE.FlinkNotFound;
 }
 /** Any other 4xx (e.g. 409 conflict). */
 export class FlinkRequestRejectedError extends FlinkRestError {
-  override name = 'FlinkRequestRejected';
+  override name = FAILURE.FlinkRequestRejected;
 }
 
 /**
@@ -55,15 +61,15 @@ export class FlinkAccessError extends FlinkRestError {
 }
 /** 401/403: the JobManager, or a proxy in front of it, refused the credentials (or wanted some). */
 export class FlinkUnauthorizedError extends FlinkAccessError {
-  override name = 'FlinkUnauthorized';
+  override name = FAILURE.FlinkUnauthorized;
 }
 /** The TLS handshake failed: an untrusted or mismatched certificate, or no TLS on that port. */
 export class FlinkTlsError extends FlinkAccessError {
-  override name = 'FlinkTlsFailed';
+  override name = FAILURE.FlinkTlsFailed;
 }
 /** The CA file or the password that `rest` names cannot be read on this worker. */
 export class FlinkAccessUnavailableError extends FlinkAccessError {
-  override name = 'FlinkAccessUnavailable';
+  override name = FAILURE.FlinkAccessUnavailable;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { JobSpec } from '../config/schema';
 import { execInContainer } from '../docker/engine';
 import { type OutputObservation, observeListing } from '../policy/output-health';
+import { FAILURE } from '../temporal/failure-types';
 import { classifyOutput, listOutput, type OutputListing, parseFindListing, readCommittedRows } from './files';
 import { checkSequence, type SequenceReport } from './sequence';
 
@@ -11,7 +12,7 @@ import { checkSequence, type SequenceReport } from './sequence';
 export type JobOutput = NonNullable<JobSpec['output']>;
 
 export class OutputUnreadableError extends Error {
-  override name = 'OutputUnreadable';
+  override name = FAILURE.OutputUnreadable;
 }
 
 /** Lists the output from the worker's file system, or through `find` in the named container. */

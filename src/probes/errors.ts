@@ -1,4 +1,5 @@
 import { errorText, redact } from '../alerts/redact';
+import { FAILURE } from '../temporal/failure-types';
 
 /**
  * How a probe failed. The names are the failure types workflows match on:
@@ -23,13 +24,13 @@ export class ProbeError extends Error {
 }
 
 export class ProbeUnavailableError extends ProbeError {
-  override name = 'ProbeUnavailable';
+  override name = FAILURE.ProbeUnavailable;
 }
 export class ProbeFailedError extends ProbeError {
-  override name = 'ProbeFailed';
+  override name = FAILURE.ProbeFailed;
 }
 export class ProbeNotCapturedError extends ProbeError {
-  override name = 'ProbeNotCaptured';
+  override name = FAILURE.ProbeNotCaptured;
 }
 
 /** Socket-level failures: the server is not there or not answering. */

@@ -1,8 +1,9 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FAILURE } from '../temporal/failure-types';
 
 export class ReportNotWrittenError extends Error {
-  override name = 'ReportNotWritten';
+  override name = FAILURE.ReportNotWritten;
 }
 
 /** A report's name becomes its file names: one plain name, never a path. */

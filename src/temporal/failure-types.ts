@@ -1,10 +1,11 @@
 /**
  * The failure types runbooks decide on, each named once: retry policies list the final ones,
  * workflows match on them, activities throw errors named after them and workflows throw them.
- * A misspelt name is then a compile error, not a failure silently retried or never matched.
- * Imports nothing, so workflow code may import it. Flink's, the spec's, the probes' and the
- * alerts' own types are listed beside their errors (flink/errors.ts, config/errors.ts,
- * probes/error-types.ts, alerts/types.ts).
+ * A misspelt name is then a compile error, not a failure silently retried or never matched;
+ * test/unit/failure-types.test.ts fails on any of these names written as a string elsewhere.
+ * Imports nothing, so workflow code may import it. Which of Flink's, the spec's, the probes' and
+ * the alerts' types are final is listed beside their errors (flink/errors.ts, config/errors.ts,
+ * probes/error-types.ts, alerts/types.ts), from these names.
  */
 export const FAILURE = {
   // Thrown by activities.
@@ -29,9 +30,39 @@ export const FAILURE = {
   CheckpointDirUnmapped: 'CheckpointDirUnmapped',
   SavepointDirUnmapped: 'SavepointDirUnmapped',
   ReportNotWritten: 'ReportNotWritten',
+
+  // Flink's REST API (flink/errors.ts): the first three are worth retrying.
+  FlinkUnreachable: 'FlinkUnreachable',
+  FlinkNoLeader: 'FlinkNoLeader',
+  FlinkServerError: 'FlinkServerError',
+  FlinkBadRequest: 'FlinkBadRequest',
+  FlinkNotFound: 'FlinkNotFound',
+  FlinkRequestRejected: 'FlinkRequestRejected',
+  FlinkUnauthorized: 'FlinkUnauthorized',
+  FlinkTlsFailed: 'FlinkTlsFailed',
+  FlinkAccessUnavailable: 'FlinkAccessUnavailable',
+
+  // The spec and what the worker allows (config/errors.ts, trust/): no retry fixes them.
+  InvalidClusterSpec: 'InvalidClusterSpec',
+  UnknownCluster: 'UnknownCluster',
+  /** Also thrown by workflows for a job the cluster spec does not name. */
+  UnknownJob: 'UnknownJob',
+  ClustersFileUnreadable: 'ClustersFileUnreadable',
+  InlineSpecRefused: 'InlineSpecRefused',
+  UntrustedSpec: 'UntrustedSpec',
+  ReportDirRefused: 'ReportDirRefused',
+  SecretUnavailable: 'SecretUnavailable',
+
+  // Source probes (probes/errors.ts): only ProbeUnavailable is worth retrying.
+  ProbeUnavailable: 'ProbeUnavailable',
+  ProbeFailed: 'ProbeFailed',
+  ProbeNotCaptured: 'ProbeNotCaptured',
+
+  /** An alert that cannot be rendered (alerts/schema.ts). */
+  InvalidAlert: 'InvalidAlert',
+
   // Thrown by workflows.
   InvalidInput: 'InvalidInput',
-  UnknownJob: 'UnknownJob',
   NoRunningJob: 'NoRunningJob',
   /** A restart found no checkpoint or savepoint to restore from. */
   NoRestorePoint: 'NoRestorePoint',
@@ -40,6 +71,15 @@ export const FAILURE = {
   DrillRefused: 'DrillRefused',
   LeaseFailed: 'LeaseFailed',
   HousekeepingRefused: 'HousekeepingRefused',
+  /** The upgrade's precheck found a problem; nothing was changed. */
+  PrecheckFailed: 'PrecheckFailed',
+  /** The upgraded job is not healthy and the old one runs again. */
+  UpgradeFailed: 'UpgradeFailed',
+  /** The upgrade failed and so did bringing the old job back. */
+  RollbackFailed: 'RollbackFailed',
+  DeployPrecheckFailed: 'DeployPrecheckFailed',
+  DeployVerifyFailed: 'DeployVerifyFailed',
+  DeployStepFailed: 'DeployStepFailed',
 } as const;
 
 export type FailureType = (typeof FAILURE)[keyof typeof FAILURE];

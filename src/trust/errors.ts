@@ -1,8 +1,9 @@
 import type { SpecIssue } from '../config/errors';
+import { FAILURE } from '../temporal/failure-types';
 
 /** The worker's operator has not allowed inline specs: a workflow may only name a cluster of the clusters file. */
 export class InlineSpecRefusedError extends Error {
-  override name = 'InlineSpecRefused';
+  override name = FAILURE.InlineSpecRefused;
   readonly nonRetryable = true;
   constructor(cluster: string, clustersFile: string) {
     super(
@@ -13,7 +14,7 @@ export class InlineSpecRefusedError extends Error {
 
 /** An inline spec reaches past what the worker's operator allows: secrets, host paths or credential hosts. */
 export class UntrustedSpecError extends Error {
-  override name = 'UntrustedSpec';
+  override name = FAILURE.UntrustedSpec;
   readonly nonRetryable = true;
   constructor(
     cluster: string,

@@ -1,5 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FAILURE } from '../temporal/failure-types';
 
 /**
  * Where a runbook may write and remove its reports. The drill writes `<reportDir>/<id>.md` and
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 export const DEFAULT_REPORT_DIR = 'reports';
 
 export class ReportDirRefusedError extends Error {
-  override name = 'ReportDirRefused';
+  override name = FAILURE.ReportDirRefused;
   readonly nonRetryable = true;
   constructor(reportDir: string, roots: string[]) {
     super(

@@ -1,5 +1,7 @@
+import { FAILURE } from '../temporal/failure-types';
+
 export class WaitTimeoutError extends Error {
-  override name = 'WaitTimeout';
+  override name = FAILURE.WaitTimeout;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -18,6 +18,7 @@ import {
   type StepReport,
 } from '../policy/deploy-report';
 import { ENDED_JOB_STATES } from '../policy/job-states';
+import { FAILURE } from '../temporal/failure-types';
 import { jobFailureCause, waitForJobState } from './activities';
 
 /**
@@ -60,9 +61,9 @@ export class StepFailed extends Error {
 }
 
 export const FAILURE_TYPES = {
-  precheck: 'DeployPrecheckFailed',
-  verify: 'DeployVerifyFailed',
-  other: 'DeployStepFailed',
+  precheck: FAILURE.DeployPrecheckFailed,
+  verify: FAILURE.DeployVerifyFailed,
+  other: FAILURE.DeployStepFailed,
 } as const;
 
 /** Steps after which the cluster may have changed (every one after the precheck): a failure there is alerted. */

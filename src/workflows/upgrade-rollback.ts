@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { TERMINAL_STATES } from '../policy/upgrade-plan';
 import type { ReadinessVerdict } from '../policy/upgrade-readiness';
+import { FAILURE } from '../temporal/failure-types';
 import { cancelJob, getJobState, waits } from './activities';
 import { failureText } from './failures';
 import { newFlinkJobId } from './maintenance-steps';
@@ -123,7 +124,7 @@ async function rollbackFailed(
 ): Promise<never> {
   const message = `upgrade of ${u.job.name} failed (${reason}) and the rollback failed too: ${why}. State is in ${changed.snapshot?.path}.`;
   await alert(u, changed, 'critical', 'upgrade and rollback failed', message);
-  throw ApplicationFailure.nonRetryable(message, 'RollbackFailed', {
+  throw ApplicationFailure.nonRetryable(message, FAILURE.RollbackFailed, {
     snapshot: changed.snapshot,
     newJobId: changed.newJobId,
     rollbackJobId,

@@ -2,6 +2,7 @@ import { ActivityFailure, ApplicationFailure, patched } from '@temporalio/workfl
 import { beforeSubmit } from '../policy/one-live-job';
 import type { JobConfig } from '../policy/upgrade-plan';
 import type { ReadinessVerdict } from '../policy/upgrade-readiness';
+import { FAILURE } from '../temporal/failure-types';
 import { listJobs, submitJob } from './activities';
 import { failureText } from './failures';
 import { waitUntilReady } from './maintenance-steps';
@@ -92,7 +93,7 @@ async function adoptedOrRefused(u: Upgrade, s: Submission): Promise<boolean> {
   const message = `${decision.reason}. Job ${s.jobId} was not submitted; the state to resume from is ${state?.path ?? 'none'}.`;
   u.run.step('refused to submit beside a stray job', message);
   await alert(u, s.sofar, 'critical', 'a stray job of the same name runs', message);
-  throw ApplicationFailure.nonRetryable(message, 'StrayJob', {
+  throw ApplicationFailure.nonRetryable(message, FAILURE.StrayJob, {
     strays: decision.strays.map((j) => j.jobId),
     snapshot: state,
   });

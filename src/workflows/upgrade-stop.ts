@@ -75,7 +75,8 @@ async function endKeepingCheckpoint(
   const newest = [restorePoint, before]
     .filter((p): p is RestorePoint => p !== undefined)
     .sort((a, b) => b.id - a.id)[0];
-  if (!newest) throw ApplicationFailure.nonRetryable(`job ${jobId} left no checkpoint`, 'NoRestorePoint');
+  if (!newest)
+    throw ApplicationFailure.nonRetryable(`job ${jobId} left no checkpoint`, FAILURE.NoRestorePoint);
   return snapshotOf(newest);
 }
 
@@ -141,7 +142,7 @@ export async function stopKeepingSavepoint(u: Upgrade, jobId: string, attempt = 
       'upgrade stopped: savepoint failed',
       message,
     );
-    throw ApplicationFailure.nonRetryable(message, 'SavepointFailed', { jobId, state, triggerId });
+    throw ApplicationFailure.nonRetryable(message, FAILURE.SavepointFailed, { jobId, state, triggerId });
   }
 }
 

@@ -11,6 +11,7 @@ import {
   pickRunningJob,
 } from '../policy/upgrade-plan';
 import { SA } from '../shared';
+import { FAILURE } from '../temporal/failure-types';
 import {
   checkSavepointDir,
   inspectJar,
@@ -65,7 +66,7 @@ export async function upgrade(raw: UpgradeInput): Promise<UpgradeResult> {
   if (!precheck.ok) {
     throw ApplicationFailure.nonRetryable(
       `precheck failed, nothing was changed: ${precheck.problems.join('; ')}`,
-      'PrecheckFailed',
+      FAILURE.PrecheckFailed,
       precheck,
     );
   }
@@ -89,7 +90,7 @@ async function change(u: Upgrade, precheck: PrecheckVerdict, running: Running): 
   if (u.run.cancellation) return cancelled(u, old, precheck);
   const { path } = old;
   if (!path.ok)
-    throw ApplicationFailure.nonRetryable(`nothing was changed: ${path.reason}`, 'PrecheckFailed');
+    throw ApplicationFailure.nonRetryable(`nothing was changed: ${path.reason}`, FAILURE.PrecheckFailed);
   const oldJobId = old.job?.jobId;
 
   // 3. Stop the old job keeping its state: a savepoint, or (last-state) its newest checkpoint.
@@ -273,7 +274,7 @@ async function upgraded(u: Upgrade, changed: Changed): Promise<UpgradeResult> {
 /** A new job with no old one before it (stateless, nothing ran): nothing to go back to. */
 async function nothingToRollBackTo(u: Upgrade, changed: Changed, reason: string): Promise<never> {
   await alert(u, changed, 'critical', 'new job not healthy, nothing to roll back to', reason);
-  throw ApplicationFailure.nonRetryable(`the new job is not healthy: ${reason}`, 'UpgradeFailed');
+  throw ApplicationFailure.nonRetryable(`the new job is not healthy: ${reason}`, FAILURE.UpgradeFailed);
 }
 
 function cancelled(u: Upgrade, old: OldJob, precheck: PrecheckVerdict): UpgradeResult {
