@@ -17,6 +17,11 @@ export interface Look {
   jobState?: string;
   /** `watch`: the running watch's heartbeat; `report`: the last observation the watch returned. */
   source: 'watch' | 'report';
+  /**
+   * A beat from the middle of a look (e.g. `source` while the source database is asked): the
+   * watch is alive, and the look's figures come with the next beat.
+   */
+  looking?: string;
 }
 
 /** A look may take this long after its interval (REST and ZooKeeper time-outs) before it is late. */
@@ -27,6 +32,21 @@ interface WatchHeartbeat {
   verdict?: Verdict;
   reasons?: unknown;
   jobState?: string;
+  looking?: unknown;
+}
+
+/** The look in a watch's heartbeat details; undefined when they carry none. */
+export function lookFromHeartbeat(details: WatchHeartbeat | undefined): Look | undefined {
+  if (typeof details?.at !== 'number') return undefined;
+  const look: Look = {
+    at: details.at,
+    verdict: details.verdict,
+    reasons: Array.isArray(details.reasons) ? details.reasons.map(String) : [],
+    jobState: details.jobState,
+    source: 'watch',
+  };
+  if (!details.verdict && typeof details.looking === 'string') look.looking = details.looking;
+  return look;
 }
 
 /** The running watch's latest heartbeat, decoded as the client decodes everything (payload codec included). */
@@ -38,15 +58,7 @@ export async function watchHeartbeat(client: Client, workflowId: string): Promis
   const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
   let decoded = payloads as Payload[];
   for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
-  const details = decoded[0] && payloadConverter.fromPayload<WatchHeartbeat>(decoded[0]);
-  if (typeof details?.at !== 'number') return undefined;
-  return {
-    at: details.at,
-    verdict: details.verdict,
-    reasons: Array.isArray(details.reasons) ? details.reasons.map(String) : [],
-    jobState: details.jobState,
-    source: 'watch',
-  };
+  return lookFromHeartbeat(decoded[0] && payloadConverter.fromPayload<WatchHeartbeat>(decoded[0]));
 }
 
 /** The heartbeat when a watch runs, else the observation the last watch reported. */
@@ -82,6 +94,16 @@ export function describeLook(
       : ['  newest look: not known (no watch is running, and only a worker answers the status query)'];
   }
   const { ageMs, late } = lookAge(look, intervalMs, now);
+  if (look.looking) {
+    return [
+      `  newest look: under way, the watch is looking at the ${look.looking} (beat ${formatDuration(ageMs)} ago); its figures come when the look ends`,
+      ...(late
+        ? [
+            `  that beat is older than one monitor interval (${formatDuration(intervalMs)}): the monitor is not looking; is its worker running?`,
+          ]
+        : []),
+    ];
+  }
   const what = [look.verdict, look.jobState && `job ${look.jobState}`].filter(Boolean).join(', ');
   const lines = [
     `  newest look ${formatDuration(ageMs)} ago${what ? `: ${what}` : ''}${
