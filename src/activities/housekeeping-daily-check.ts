@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MonitorStatus } from '../policy/monitor-state';
 import { temporalClient } from '../temporal/client-holder';
-import { monitorWorkflowId, statusQuery } from '../workflows/monitor-api';
+import { monitorWorkflowId, statusQuery } from '../temporal/monitor-contract';
 
 /**
  * The daily check asks each job's monitor for its `status` (recent verdict, restarts, budget):

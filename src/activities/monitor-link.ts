@@ -12,7 +12,7 @@ import {
   monitorWorkflowId,
   releaseLeaseUpdate,
   watchJobSignal,
-} from '../workflows/monitor-api';
+} from '../temporal/monitor-contract';
 
 /**
  * Activities through which runbooks reach a job's monitor. Workflows cannot send Updates to

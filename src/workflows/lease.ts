@@ -1,7 +1,7 @@
 import { CancellationScope, patched, workflowInfo } from '@temporalio/workflow';
+import type { JobSubmission, LeaseRequest } from '../temporal/monitor-contract';
 import { acquireMaintenanceLease, releaseMaintenanceLease } from './activities';
 import { failureText } from './failures';
-import type { JobSubmission, LeaseRequest } from './monitor-api';
 
 /**
  * The job's maintenance lease, the one way a runbook takes and gives back a job (seeds: one

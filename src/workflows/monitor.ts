@@ -40,11 +40,6 @@ import {
 } from '../policy/recovery';
 import { SA } from '../shared';
 import { FAILURE } from '../temporal/failure-types';
-import { findJobId, resolveClusterJob, watchJob } from './activities';
-import { tell } from './alerting';
-import { failureType } from './failures';
-import { rejectBadInput } from './input';
-import { countRestart, countVerdict } from './metrics';
 import {
   acquireLeaseUpdate,
   forceRestartSignal,
@@ -56,7 +51,12 @@ import {
   resumeSignal,
   statusQuery,
   watchJobSignal,
-} from './monitor-api';
+} from '../temporal/monitor-contract';
+import { findJobId, resolveClusterJob, watchJob } from './activities';
+import { tell } from './alerting';
+import { failureType } from './failures';
+import { rejectBadInput } from './input';
+import { countRestart, countVerdict } from './metrics';
 import { monitorInputSchema } from './monitor-input';
 import { RESTART_KEEPS_STATE, restartJob } from './monitor-restart';
 import { type SignalName, signalProblem } from './monitor-signals';
