@@ -1,15 +1,13 @@
 import { probeEachJobManager } from '../cluster/probe';
 import { fourLetterWord } from '../cluster/readiness';
-import type { ClusterSpec, RestAccess } from '../config/schema';
-import * as engine from '../docker/engine';
-import { FlinkRestClient } from '../flink/client';
-import { FlinkClusterClient } from '../flink/cluster-client';
+import type { ClusterSpec } from '../config/schema';
+import type * as engine from '../docker/engine';
 import { outputFreshness, outputSequence } from '../output/observe';
 import { renderChartSvg } from '../reports/chart';
 import { writeReportFiles } from '../reports/files';
 import { leaderReport } from '../zookeeper/leader-report';
 import { type RestLeaderReader, RestLeaderSession } from '../zookeeper/rest-leader-session';
-import { observeCheckpoints, recordsOut } from './flink';
+import { type Adapters, type FlinkAdapter, standardAdapters } from './adapters';
 
 /**
  * Everything the failover drill's activities touch, handed in: Docker, Flink's REST API,
@@ -26,15 +24,7 @@ export interface DrillAdapters {
     | 'containerLogs'
     | 'execInContainer'
   >;
-  flink: {
-    /** One JobManager's REST API. */
-    jobManager(url: string, timeoutMs: number, access?: RestAccess): FlinkRestClient;
-    /** Whichever of the JobManagers answers. */
-    cluster(urls: string[], timeoutMs: number, access?: RestAccess): FlinkClusterClient;
-    probeJobManagers: typeof probeEachJobManager;
-    checkpoints: typeof observeCheckpoints;
-    recordsOut: typeof recordsOut;
-  };
+  flink: FlinkAdapter & { probeJobManagers: typeof probeEachJobManager };
   zookeeper: {
     leaders: typeof leaderReport;
     /** The REST leader record through one session kept open; reads give up after `timeoutMs`. */
@@ -45,15 +35,10 @@ export interface DrillAdapters {
   reports: { renderChart: typeof renderChartSvg; write: typeof writeReportFiles };
 }
 
-export const standardDrillAdapters: DrillAdapters = {
-  docker: engine,
-  flink: {
-    jobManager: (url, timeoutMs, access) => new FlinkRestClient(url, timeoutMs, access),
-    cluster: (urls, timeoutMs, access) => new FlinkClusterClient(urls, timeoutMs, access),
-    probeJobManagers: probeEachJobManager,
-    checkpoints: observeCheckpoints,
-    recordsOut,
-  },
+/** The drill's adapters on the worker's Docker and Flink adapters. */
+export const drillAdaptersFrom = ({ docker, flink }: Pick<Adapters, 'docker' | 'flink'>): DrillAdapters => ({
+  docker,
+  flink: { ...flink, probeJobManagers: probeEachJobManager },
   zookeeper: {
     leaders: leaderReport,
     restLeader: (zk, timeoutMs) => new RestLeaderSession(zk, timeoutMs),
@@ -61,7 +46,9 @@ export const standardDrillAdapters: DrillAdapters = {
   },
   output: { freshness: outputFreshness, sequence: outputSequence },
   reports: { renderChart: renderChartSvg, write: writeReportFiles },
-};
+});
+
+export const standardDrillAdapters: DrillAdapters = drillAdaptersFrom(standardAdapters);
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,8 +1,10 @@
 import type { ClusterSpec, JobManagerSpec, JobSpec, RestAccess } from '../config/schema';
 import type { FlinkClusterClient } from '../flink/cluster-client';
+import { checkpointsOf, recordsOutOf } from '../flink/observe';
 import type { DrillBaseline, DrillKind, NodeRole } from '../policy/drill-plan';
 import { haAgreementReport } from '../policy/ha-agreement';
 import { pickRunningJob } from '../policy/upgrade-plan';
+import { REST_TIMEOUT_MS } from './adapters';
 import { type DrillAdapters, errorText } from './drill-adapters';
 
 export interface BaselineInput {
@@ -103,11 +105,16 @@ export const observeDrillBaselineWith = (a: DrillAdapters) =>
       return baseline;
     }
     const jobId = picked.job.jobId;
+    const cluster = a.flink.cluster(urls, REST_TIMEOUT_MS.cluster, access);
     baseline.job = { jobId, name: picked.job.name, state: picked.job.state, startTime: picked.job.startTime };
     const output = input.job.output;
     const [checkpoints, rate, listing, sequence, source] = await Promise.all([
-      a.flink.checkpoints({ urls, access, jobId }).catch((error: Error) => error),
-      a.flink.recordsOut({ urls, access, jobId }).catch(() => undefined),
+      checkpointsOf(cluster, jobId).catch((error: Error) => error),
+      recordsOutOf(
+        cluster,
+        urls.map((url) => a.flink.jobManager(url, REST_TIMEOUT_MS.oneJobManager, access)),
+        jobId,
+      ).catch(() => undefined),
       output ? a.output.freshness(output).catch(() => undefined) : undefined,
       output?.sequenceColumn !== undefined && !output.container
         ? a.output.sequence(output).catch((error: Error) => error)

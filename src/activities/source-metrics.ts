@@ -1,6 +1,6 @@
-import { FlinkRestClient } from '../flink/client';
 import type { OnCluster } from '../flink/target';
 import type { MetricValue } from '../flink/types';
+import { type FlinkAdapter, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 
 /**
  * Flink's sourceIdleTime of a job's source vertex: ms since its source last emitted a record
@@ -16,10 +16,11 @@ const idsByVertex = new Map<string, string | null>();
 
 export async function sourceIdleMs(
   input: OnCluster & { jobId: string; vertexId: string },
+  flink: FlinkAdapter = standardAdapters.flink,
 ): Promise<number | undefined> {
   const base = `/jobs/${encodeURIComponent(input.jobId)}/vertices/${encodeURIComponent(input.vertexId)}/subtasks/metrics`;
   for (const url of input.urls) {
-    const client = new FlinkRestClient(url, 3_000, input.access);
+    const client = flink.jobManager(url, REST_TIMEOUT_MS.oneJobManager, input.access);
     try {
       const key = `${input.jobId}/${input.vertexId}`;
       let id = idsByVertex.get(key);

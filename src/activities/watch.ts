@@ -2,8 +2,9 @@ import { stat } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
 import type { SourceSpec } from '../config/source-schema';
-import { FlinkClusterClient } from '../flink/cluster-client';
+import type { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
+import { checkpointsOf, exceptionsOf, recordsOutOf } from '../flink/observe';
 import type { OnCluster } from '../flink/target';
 import { outputFreshness } from '../output/observe';
 import { withDiskVerdict } from '../policy/disk';
@@ -12,10 +13,10 @@ import { isTerminalJobState } from '../policy/job-states';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
 import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
-import { databaseSources, type SourceAdapters } from '../sources';
+import type { SourceAdapters } from '../sources';
 import { leaderReport } from '../zookeeper/leader-report';
+import { type Adapters, type FlinkAdapter, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { DiskWatch, type DiskWatchTarget } from './disk';
-import { observeCheckpoints, recentExceptions, recordsOut } from './flink';
 import { sourceIdleMs } from './source-metrics';
 import { SourceWatch } from './source-watch';
 
@@ -45,21 +46,25 @@ function restProblem(error: unknown): Pick<JobObservation, 'restError' | 'restNo
   throw error;
 }
 
+/** Each look waits less for one JobManager than other calls: the next look comes soon anyway. */
+const LOOK_TIMEOUT_MS = 4_000;
+
 /** The newest job of this name that is not finished, else the newest of any state. */
-export async function findJobId(input: OnCluster & { jobName: string }): Promise<string | undefined> {
-  const jobs = (
-    await new FlinkClusterClient(input.urls, undefined, input.access).call((c) => c.jobsOverview())
-  )
-    .filter((j) => j.name === input.jobName)
+async function newestJobId(rest: FlinkClusterClient, jobName: string): Promise<string | undefined> {
+  const jobs = (await rest.call((c) => c.jobsOverview()))
+    .filter((j) => j.name === jobName)
     .sort((a, b) => b['start-time'] - a['start-time']);
   const live = jobs.find((j) => !isTerminalJobState(j.state));
   return (live ?? jobs[0])?.jid;
 }
 
-export async function observeJob(target: WatchTarget, exceptionsSince: number): Promise<JobObservation> {
+export async function observeJob(
+  target: WatchTarget,
+  exceptionsSince: number,
+  flink: FlinkAdapter = standardAdapters.flink,
+): Promise<JobObservation> {
   const at = Date.now();
-  const on: OnCluster = { urls: target.urls, access: target.access };
-  const rest = new FlinkClusterClient(target.urls, 4_000, target.access);
+  const rest = flink.cluster(target.urls, LOOK_TIMEOUT_MS, target.access);
   const leaderPromise = leaderReport(target)
     .then((l) => ({ url: l.restLeader?.url, consistent: l.consistent }))
     .catch((error: Error) => ({ url: undefined, consistent: false, error: error.message }));
@@ -81,7 +86,7 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
   try {
     const overview = await rest.call((c) => c.overview());
     observation.taskManagers = { registered: overview.taskmanagers, expected: target.expectedTaskManagers };
-    const jobId = target.jobId ?? (await findJobId(target));
+    const jobId = target.jobId ?? (await newestJobId(rest, target.jobName));
     observation.jobId = jobId;
     if (!jobId) observation.jobState = 'MISSING';
     else {
@@ -96,7 +101,7 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
         // A cancel through REST leaves no failure behind; a failure the cluster acted on does.
         // Failures before the job last became RUNNING were recovered from: they do not count.
         const since = job.timestamps.RUNNING ?? 0;
-        observation.failuresInHistory = await recentExceptions({ ...on, jobId, since, max: 10 })
+        observation.failuresInHistory = await exceptionsOf(rest, jobId, since, 10)
           .then((entries) => entries.length)
           .catch(() => undefined);
       }
@@ -106,11 +111,15 @@ export async function observeJob(target: WatchTarget, exceptionsSince: number): 
         observation.flinkNow = flinkNow;
         observation.runningForMs = flinkNow - (job.timestamps.RUNNING ?? job['start-time']);
         const sourceVertex = job.vertices[0]?.id;
+        const on: OnCluster = { urls: target.urls, access: target.access };
+        const jobManagers = target.urls.map((url) =>
+          flink.jobManager(url, REST_TIMEOUT_MS.oneJobManager, target.access),
+        );
         const [cp, exceptions, rate, idle] = await Promise.all([
-          observeCheckpoints({ ...on, jobId }),
-          recentExceptions({ ...on, jobId, since: exceptionsSince, max: 5 }).catch(() => []),
-          recordsOut({ ...on, jobId }).catch(() => undefined),
-          sourceVertex ? sourceIdleMs({ ...on, jobId, vertexId: sourceVertex }) : undefined,
+          checkpointsOf(rest, jobId),
+          exceptionsOf(rest, jobId, exceptionsSince, 5).catch(() => []),
+          recordsOutOf(rest, jobManagers, jobId).catch(() => undefined),
+          sourceVertex ? sourceIdleMs({ ...on, jobId, vertexId: sourceVertex }, flink) : undefined,
         ]);
         observation.checkpoints = {
           completed: cp.counts.completed,
@@ -220,10 +229,7 @@ export interface WatchReport {
   checkpointWindowMs?: number;
 }
 
-export async function watchJob(
-  input: WatchInput,
-  sources: SourceAdapters = databaseSources,
-): Promise<WatchReport> {
+async function watch(input: WatchInput, flink: FlinkAdapter, sources: SourceAdapters): Promise<WatchReport> {
   const ctx = Context.current();
   const started = Date.now();
   let confirmation: Confirmation = input.knownVerdict
@@ -237,7 +243,7 @@ export async function watchJob(
   );
   const diskWatch = new DiskWatch(input.target.disk);
   for (let observations = 1; ; observations++) {
-    const observation = await observeJob(input.target, exceptionsSince);
+    const observation = await observeJob(input.target, exceptionsSince, flink);
     exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
     observation.recordsFlatForMs = sourceWatch.recordsFlatFor(observation.recordsOutTotal, observation.at);
     if (input.target.source) ctx.heartbeat({ at: Date.now(), looking: 'source' });
@@ -284,3 +290,14 @@ export async function watchJob(
     }
   }
 }
+
+/** The monitor's activities: finding its job, and watching it through the adapters handed in. */
+export function watchActivities({ flink, sources }: Pick<Adapters, 'flink' | 'sources'>) {
+  return {
+    findJobId: (input: OnCluster & { jobName: string }): Promise<string | undefined> =>
+      newestJobId(flink.cluster(input.urls, REST_TIMEOUT_MS.cluster, input.access), input.jobName),
+    watchJob: (input: WatchInput): Promise<WatchReport> => watch(input, flink, sources),
+  };
+}
+
+export const { findJobId, watchJob } = watchActivities(standardAdapters);
