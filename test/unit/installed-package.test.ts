@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../scripts/build';
+import { confineReportDir, reportRoots } from '../../src/trust/report-dir';
 
 /**
  * The package as `npm install --omit=dev` lays it out (bin/ and dist/, no src/, no sandbox/), run
@@ -79,5 +80,18 @@ describe('the installed package, run with plain node', () => {
     expect(stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|ERR_UNKNOWN_FILE_EXTENSION|Cannot find/);
     expect(stderr).toMatch(/tcp connect error|ConnectionRefused/);
     expect(code).not.toBe(0);
+  });
+
+  it("the systemd unit lets a drill write its reports to the service's state folder, as the README says", () => {
+    const unit = readFileSync(join(repo, 'examples/flink-runbooks-worker.service'), 'utf8');
+    const state = /^StateDirectory=(\S+)$/m.exec(unit)?.[1];
+    const env = Object.fromEntries(
+      [...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+    );
+    const reports = `/var/lib/${state}/reports`;
+    expect(env.FLINK_RUNBOOKS_REPORT_ROOTS).toBe(reports);
+    const installed = '/opt/flink-runbooks/node_modules/flink-runbooks';
+    expect(confineReportDir(reports, reportRoots(env, installed), installed)).toBe(reports);
+    expect(readFileSync(join(repo, 'README.md'), 'utf8')).toContain(`--report-dir ${reports}\``);
   });
 });
