@@ -107,4 +107,15 @@ describe('building the Temporal CLI on a fresh machine', () => {
     while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(alive()).toBe(false);
   }, 30_000);
+
+  it('the demo builds it in the foreground, before it starts the server and its 60 s wait', () => {
+    const demo = readFileSync(fileURLToPath(new URL('../../scripts/demo.sh', import.meta.url)), 'utf8');
+    const lines = demo.split('\n').map((l) => l.trim());
+    const build = lines.findIndex((l) => /^bash scripts\/ensure-temporal\.sh( >\/dev\/null)?$/.test(l));
+    const server = lines.findIndex((l) => l.includes('tsx scripts/temporal.ts') && l.endsWith('&'));
+    const wait = lines.findIndex((l) => /for _ in \$\(seq 1 \d+\); do answers 7233/.test(l));
+    expect(build).toBeGreaterThan(-1);
+    expect(server).toBeGreaterThan(build);
+    expect(wait).toBeGreaterThan(server);
+  });
 });
