@@ -27,6 +27,23 @@ export const TRY_NEXT: Hint[] = [
   { command: 'npm run demo -- down', what: 'stop everything and remove the sandbox' },
 ];
 
+/** Printed after `npm run demo -- --cdc` has deployed the CDC pipeline. */
+export const CDC_TRY_NEXT: Hint[] = [
+  {
+    command: 'npm run sandbox -- capture 1 60',
+    what: 'commit changes for it to capture, once a second for a minute',
+  },
+  { command: 'npx flink-runbooks monitor status --cluster cdc-pipeline', what: 'watch it' },
+];
+
+export function cdcHintText(): string {
+  const width = Math.max(...CDC_TRY_NEXT.map((h) => h.command.length));
+  return [
+    'The CDC pipeline, in any shell inside this checkout:',
+    ...CDC_TRY_NEXT.map((h) => `  ${h.command.padEnd(width)}${h.what ? `   ${h.what}` : ''}`.trimEnd()),
+  ].join('\n');
+}
+
 export function hintCommands(checkout: string): string[] {
   return TRY_NEXT.map((h) => h.command.replaceAll('{checkout}', checkout));
 }
@@ -49,5 +66,5 @@ export function demoReadyText(checkout: string): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.log(demoReadyText(process.cwd()));
+  console.log(process.argv[2] === '--cdc' ? cdcHintText() : demoReadyText(process.cwd()));
 }

@@ -69,8 +69,7 @@ if [ "${1:-}" = "--cdc" ]; then
   tsx scripts/sandbox.ts database
   node bin/flink-runbooks.js deploy --cluster cdc-pipeline
   node bin/flink-runbooks.js monitor status --cluster cdc-pipeline || true
-  echo "Commit changes for it to capture: npm run sandbox -- capture 1 60"
-  echo "Watch it: npx flink-runbooks monitor status --cluster cdc-pipeline"
+  tsx scripts/demo-hints.ts --cdc
 fi
 
 tsx scripts/demo-hints.ts
