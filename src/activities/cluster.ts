@@ -3,6 +3,7 @@ import { type ClusterRef, selectJob } from '../config/load';
 import type { JobManagerSpec, JobSpec, NamedCluster, RestAccess } from '../config/schema';
 import { resolveReportDir } from '../trust/report-dir';
 import { resolveTrustedCluster } from '../trust/resolve';
+import { type Adapters, standardAdapters } from './adapters';
 
 /**
  * Loads and validates the cluster a runbook names: from the clusters file, or inline when the
@@ -33,13 +34,19 @@ function refuseUntrustedReportDir(reportDir: string | undefined): void {
 
 export type { JobManagerProbe } from '../cluster/probe';
 
-/**
- * Asks every JobManager for /overview and reports what each said, never throwing for one that is
- * down or refuses the credentials (`error`, with the reason). `access` is the cluster's `rest`.
- */
-export async function probeJobManagers(
-  jobManagers: JobManagerSpec[],
-  access?: RestAccess,
-): Promise<JobManagerProbe[]> {
-  return probeEachJobManager(jobManagers, access);
+/** The activities of this module that reach Flink, through the adapter handed in. */
+export function clusterActivities({ flink }: Pick<Adapters, 'flink'>) {
+  /**
+   * Asks every JobManager for /overview and reports what each said, never throwing for one that is
+   * down or refuses the credentials (`error`, with the reason). `access` is the cluster's `rest`.
+   */
+  async function probeJobManagers(
+    jobManagers: JobManagerSpec[],
+    access?: RestAccess,
+  ): Promise<JobManagerProbe[]> {
+    return probeEachJobManager(jobManagers, access, flink);
+  }
+  return { probeJobManagers };
 }
+
+export const { probeJobManagers } = clusterActivities(standardAdapters);

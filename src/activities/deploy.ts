@@ -3,9 +3,6 @@ import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { fourLetterWord } from '../cluster/readiness';
 import { LABELS } from '../docker/container-plan';
-import { docker, engineVersion, listContainersByLabel } from '../docker/engine';
-import { FlinkRestClient } from '../flink/client';
-import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkUnreachableError } from '../flink/errors';
 import { latestFailure } from '../flink/exceptions';
 import type { OnCluster } from '../flink/target';
@@ -14,6 +11,7 @@ import type { DeployObservation, LiveJob, ObservedContainer } from '../policy/de
 import { isWithin } from '../policy/deploy-spec';
 import { FAILURE } from '../temporal/failure-types';
 import { unlessFinal } from '../util/poll';
+import { type Adapters, type DockerAdapter, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { waitUntil } from './heartbeat';
 
 /**
@@ -33,29 +31,6 @@ export class UnsafeCleanError extends Error {
 
 const isNotFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** Whether the Docker engine answers; never throws, so the precheck can report it with the rest. */
-export async function checkDockerEngine(): Promise<DeployObservation['engine']> {
-  try {
-    return { reachable: true, version: await engineVersion() };
-  } catch (error) {
-    return { reachable: false, error: message(error) };
-  }
-}
-
-/** The id each image tag names on the engine; no id when the image is absent. */
-export async function inspectImages(input: { images: string[] }): Promise<DeployObservation['images']> {
-  return Promise.all(
-    input.images.map(async (image) => {
-      try {
-        return { image, id: (await docker().getImage(image).inspect()).Id };
-      } catch (error) {
-        if (isNotFound(error)) return { image };
-        throw error;
-      }
-    }),
-  );
-}
 
 async function nearestExisting(path: string): Promise<string> {
   for (let current = path; ; current = dirname(current)) {
@@ -104,9 +79,9 @@ export async function checkPortsFree(input: { ports: number[] }): Promise<Deploy
   return results;
 }
 
-async function observeContainer(name: string): Promise<ObservedContainer> {
+async function observeContainer(docker: DockerAdapter, name: string): Promise<ObservedContainer> {
   try {
-    const info = await docker().getContainer(name).inspect();
+    const info = await docker.docker().getContainer(name).inspect();
     const labels = info.Config.Labels ?? {};
     return {
       name,
@@ -124,16 +99,6 @@ async function observeContainer(name: string): Promise<ObservedContainer> {
   }
 }
 
-/** The planned containers, and every other container labelled with the cluster's name. */
-export async function inspectClusterContainers(input: {
-  cluster: string;
-  names: string[];
-}): Promise<ObservedContainer[]> {
-  const labelled = await listContainersByLabel(LABELS.cluster, input.cluster);
-  const names = [...new Set([...input.names, ...labelled])];
-  return Promise.all(names.map(observeContainer));
-}
-
 export async function inspectDirectories(input: {
   paths: string[];
 }): Promise<DeployObservation['directories']> {
@@ -146,42 +111,6 @@ export async function inspectDirectories(input: {
       }
     }),
   );
-}
-
-/**
- * The jobs the cluster knows, waiting up to `waitMs` for a JobManager to answer (one that was
- * just started needs a few seconds). Never throws for a cluster that does not answer.
- */
-export async function observeClusterJobs(
-  input: OnCluster & { waitMs: number },
-): Promise<NonNullable<DeployObservation['rest']>> {
-  try {
-    const jobs = await waitUntil(
-      async () => {
-        for (const url of input.urls) {
-          const client = new FlinkRestClient(url, 3_000, input.access);
-          const answer = await client.jobsOverview().catch((error) => {
-            if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError)
-              return undefined;
-            throw error;
-          });
-          if (answer) return answer;
-        }
-        return undefined;
-      },
-      {
-        timeoutMs: input.waitMs,
-        intervalMs: 1_000,
-        what: `a JobManager of ${input.urls.join(', ')} answering`,
-      },
-    );
-    const live: LiveJob[] = jobs
-      .map((j) => ({ jobId: j.jid, name: j.name, state: j.state, startTime: j['start-time'] }))
-      .sort((a, b) => b.startTime - a.startTime);
-    return { answering: true, jobs: live };
-  } catch (error) {
-    return { answering: false, jobs: [], error: message(error) };
-  }
 }
 
 /**
@@ -211,29 +140,6 @@ export async function prepareDirectories(input: {
   return done;
 }
 
-/**
- * Removes a container of this cluster (after it was stopped gracefully). A container that does
- * not carry the cluster's label is refused: a deploy never removes what it does not own.
- */
-export async function removeClusterContainer(input: {
-  container: string;
-  cluster: string;
-}): Promise<'removed' | 'absent'> {
-  const seen = await observeContainer(input.container);
-  if (!seen.exists) return 'absent';
-  if (seen.cluster !== input.cluster)
-    throw new NotOurContainerError(
-      `container ${input.container} is not labelled ${LABELS.cluster}=${input.cluster}; not removing it`,
-    );
-  try {
-    await docker().getContainer(input.container).remove({ force: true, v: true });
-  } catch (error) {
-    if (isNotFound(error)) return 'absent';
-    throw error;
-  }
-  return 'removed';
-}
-
 /** ZooKeeper answers `ruok` with `imok`. */
 export async function waitForZooKeeperReady(input: {
   quorum: string;
@@ -249,78 +155,197 @@ export async function waitForZooKeeperReady(input: {
   return { waitedMs: Date.now() - started };
 }
 
-/** A JobManager's REST answers /overview (a standby does once it knows the leader). */
-export async function waitForJobManagerReady(input: {
-  url: string;
-  access?: OnCluster['access'];
-  timeoutMs: number;
-}): Promise<{ waitedMs: number; flinkVersion: string }> {
-  const started = Date.now();
-  const client = new FlinkRestClient(input.url, 3_000, input.access);
-  const overview = await waitUntil(() => client.overview(), {
-    timeoutMs: input.timeoutMs,
-    intervalMs: 1_000,
-    what: `${input.url}/overview answering`,
-  });
-  return { waitedMs: Date.now() - started, flinkVersion: overview['flink-version'] };
-}
+/** The deploy's activities that reach Docker or Flink, through the adapters handed in. */
+export function deployActivities({ flink, docker }: Pick<Adapters, 'flink' | 'docker'>) {
+  /** Whether the Docker engine answers; never throws, so the precheck can report it with the rest. */
+  async function checkDockerEngine(): Promise<DeployObservation['engine']> {
+    try {
+      return { reachable: true, version: await docker.engineVersion() };
+    } catch (error) {
+      return { reachable: false, error: message(error) };
+    }
+  }
 
-/**
- * Exactly `expected` TaskManagers registered. A TaskManager that was removed while a JobManager
- * kept running stays listed until its heartbeat times out, and a job scheduled onto it fails:
- * with `heardSince` (epoch ms), only a list in which every TaskManager was heard from since then
- * counts, so a stale registration is waited out rather than counted.
- */
-export async function waitForTaskManagersReady(
-  input: OnCluster & { expected: number; timeoutMs: number; heardSince?: number },
-): Promise<{ waitedMs: number; registered: number; slots: number }> {
-  const started = Date.now();
-  const since = input.heardSince;
-  const list = await waitUntil(
-    async () => {
-      for (const url of input.urls) {
-        const seen = await new FlinkRestClient(url, 3_000, input.access).taskManagers().catch(unlessFinal);
-        if (!seen) continue;
-        const fresh = since === undefined || seen.every((tm) => tm.timeSinceLastHeartbeat >= since);
-        return seen.length === input.expected && fresh ? seen : undefined;
-      }
-      return undefined;
-    },
-    {
+  /** The id each image tag names on the engine; no id when the image is absent. */
+  async function inspectImages(input: { images: string[] }): Promise<DeployObservation['images']> {
+    return Promise.all(
+      input.images.map(async (image) => {
+        try {
+          return { image, id: (await docker.docker().getImage(image).inspect()).Id };
+        } catch (error) {
+          if (isNotFound(error)) return { image };
+          throw error;
+        }
+      }),
+    );
+  }
+
+  /** The planned containers, and every other container labelled with the cluster's name. */
+  async function inspectClusterContainers(input: {
+    cluster: string;
+    names: string[];
+  }): Promise<ObservedContainer[]> {
+    const labelled = await docker.listContainersByLabel(LABELS.cluster, input.cluster);
+    const names = [...new Set([...input.names, ...labelled])];
+    return Promise.all(names.map((name) => observeContainer(docker, name)));
+  }
+
+  /**
+   * The jobs the cluster knows, waiting up to `waitMs` for a JobManager to answer (one that was
+   * just started needs a few seconds). Never throws for a cluster that does not answer.
+   */
+  async function observeClusterJobs(
+    input: OnCluster & { waitMs: number },
+  ): Promise<NonNullable<DeployObservation['rest']>> {
+    try {
+      const jobs = await waitUntil(
+        async () => {
+          for (const url of input.urls) {
+            const client = flink.jobManager(url, REST_TIMEOUT_MS.oneJobManager, input.access);
+            const answer = await client.jobsOverview().catch((error) => {
+              if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError)
+                return undefined;
+              throw error;
+            });
+            if (answer) return answer;
+          }
+          return undefined;
+        },
+        {
+          timeoutMs: input.waitMs,
+          intervalMs: 1_000,
+          what: `a JobManager of ${input.urls.join(', ')} answering`,
+        },
+      );
+      const live: LiveJob[] = jobs
+        .map((j) => ({ jobId: j.jid, name: j.name, state: j.state, startTime: j['start-time'] }))
+        .sort((a, b) => b.startTime - a.startTime);
+      return { answering: true, jobs: live };
+    } catch (error) {
+      return { answering: false, jobs: [], error: message(error) };
+    }
+  }
+
+  /**
+   * Removes a container of this cluster (after it was stopped gracefully). A container that does
+   * not carry the cluster's label is refused: a deploy never removes what it does not own.
+   */
+  async function removeClusterContainer(input: {
+    container: string;
+    cluster: string;
+  }): Promise<'removed' | 'absent'> {
+    const seen = await observeContainer(docker, input.container);
+    if (!seen.exists) return 'absent';
+    if (seen.cluster !== input.cluster)
+      throw new NotOurContainerError(
+        `container ${input.container} is not labelled ${LABELS.cluster}=${input.cluster}; not removing it`,
+      );
+    try {
+      await docker.docker().getContainer(input.container).remove({ force: true, v: true });
+    } catch (error) {
+      if (isNotFound(error)) return 'absent';
+      throw error;
+    }
+    return 'removed';
+  }
+
+  /** A JobManager's REST answers /overview (a standby does once it knows the leader). */
+  async function waitForJobManagerReady(input: {
+    url: string;
+    access?: OnCluster['access'];
+    timeoutMs: number;
+  }): Promise<{ waitedMs: number; flinkVersion: string }> {
+    const started = Date.now();
+    const client = flink.jobManager(input.url, REST_TIMEOUT_MS.oneJobManager, input.access);
+    const overview = await waitUntil(() => client.overview(), {
       timeoutMs: input.timeoutMs,
       intervalMs: 1_000,
-      what: `${input.expected} TaskManagers registered${since === undefined ? '' : `, each heard from since ${new Date(since).toISOString()}`}`,
-    },
-  );
+      what: `${input.url}/overview answering`,
+    });
+    return { waitedMs: Date.now() - started, flinkVersion: overview['flink-version'] };
+  }
+
+  /**
+   * Exactly `expected` TaskManagers registered. A TaskManager that was removed while a JobManager
+   * kept running stays listed until its heartbeat times out, and a job scheduled onto it fails:
+   * with `heardSince` (epoch ms), only a list in which every TaskManager was heard from since then
+   * counts, so a stale registration is waited out rather than counted.
+   */
+  async function waitForTaskManagersReady(
+    input: OnCluster & { expected: number; timeoutMs: number; heardSince?: number },
+  ): Promise<{ waitedMs: number; registered: number; slots: number }> {
+    const started = Date.now();
+    const since = input.heardSince;
+    const list = await waitUntil(
+      async () => {
+        for (const url of input.urls) {
+          const seen = await flink
+            .jobManager(url, REST_TIMEOUT_MS.oneJobManager, input.access)
+            .taskManagers()
+            .catch(unlessFinal);
+          if (!seen) continue;
+          const fresh = since === undefined || seen.every((tm) => tm.timeSinceLastHeartbeat >= since);
+          return seen.length === input.expected && fresh ? seen : undefined;
+        }
+        return undefined;
+      },
+      {
+        timeoutMs: input.timeoutMs,
+        intervalMs: 1_000,
+        what: `${input.expected} TaskManagers registered${since === undefined ? '' : `, each heard from since ${new Date(since).toISOString()}`}`,
+      },
+    );
+    return {
+      waitedMs: Date.now() - started,
+      registered: list.length,
+      slots: list.reduce((sum, tm) => sum + tm.slotsNumber, 0),
+    };
+  }
+
+  /**
+   * Why a job is not healthy, in a line a person can act on: its state, and the root cause of its
+   * latest exception (the last "Caused by:" of the stack trace, else its first line).
+   */
+  async function jobFailureCause(
+    input: OnCluster & { jobId: string },
+  ): Promise<{ state: string; rootCause?: string; at?: number }> {
+    const rest = flink.cluster(input.urls, REST_TIMEOUT_MS.cluster, input.access);
+    const state = await rest
+      .call((c) => c.job(input.jobId))
+      .then(
+        (job) => job.state as string,
+        (error) => (error instanceof FlinkNotFoundError ? 'MISSING' : `unknown (${message(error)})`),
+      );
+    const exceptions = await rest.call((c) => c.exceptions(input.jobId, 1)).catch(() => undefined);
+    const latest = latestFailure(exceptions);
+    if (!latest) return { state };
+    const lines = latest.trace.split('\n').map((l) => l.trim());
+    const cause =
+      lines
+        .filter((l) => l.startsWith('Caused by: '))
+        .at(-1)
+        ?.slice('Caused by: '.length) ?? lines[0];
+    return { state, rootCause: cause?.slice(0, 500), at: latest.at };
+  }
   return {
-    waitedMs: Date.now() - started,
-    registered: list.length,
-    slots: list.reduce((sum, tm) => sum + tm.slotsNumber, 0),
+    checkDockerEngine,
+    inspectImages,
+    inspectClusterContainers,
+    observeClusterJobs,
+    removeClusterContainer,
+    waitForJobManagerReady,
+    waitForTaskManagersReady,
+    jobFailureCause,
   };
 }
 
-/**
- * Why a job is not healthy, in a line a person can act on: its state, and the root cause of its
- * latest exception (the last "Caused by:" of the stack trace, else its first line).
- */
-export async function jobFailureCause(
-  input: OnCluster & { jobId: string },
-): Promise<{ state: string; rootCause?: string; at?: number }> {
-  const rest = new FlinkClusterClient(input.urls, undefined, input.access);
-  const state = await rest
-    .call((c) => c.job(input.jobId))
-    .then(
-      (job) => job.state as string,
-      (error) => (error instanceof FlinkNotFoundError ? 'MISSING' : `unknown (${message(error)})`),
-    );
-  const exceptions = await rest.call((c) => c.exceptions(input.jobId, 1)).catch(() => undefined);
-  const latest = latestFailure(exceptions);
-  if (!latest) return { state };
-  const lines = latest.trace.split('\n').map((l) => l.trim());
-  const cause =
-    lines
-      .filter((l) => l.startsWith('Caused by: '))
-      .at(-1)
-      ?.slice('Caused by: '.length) ?? lines[0];
-  return { state, rootCause: cause?.slice(0, 500), at: latest.at };
-}
+export const {
+  checkDockerEngine,
+  inspectImages,
+  inspectClusterContainers,
+  observeClusterJobs,
+  removeClusterContainer,
+  waitForJobManagerReady,
+  waitForTaskManagersReady,
+  jobFailureCause,
+} = deployActivities(standardAdapters);

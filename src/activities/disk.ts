@@ -1,5 +1,4 @@
 import { stat, statfs } from 'node:fs/promises';
-import { localDataRoot } from '../docker/engine';
 import {
   type DiskThresholds,
   type DiskUsage,
@@ -7,6 +6,7 @@ import {
   diskVerdict,
   rememberDiskLooks,
 } from '../policy/disk';
+import { standardAdapters } from './adapters';
 
 /**
  * The disk watch's eyes: `df` and `df -i` of each watched host folder, through Node's statfs.
@@ -80,7 +80,7 @@ export function createDiskActivities(deps: DiskDeps) {
 
 export const { measureDiskUsage } = createDiskActivities({
   disk: nodeDiskReader,
-  dockerDataRoot: localDataRoot,
+  dockerDataRoot: standardAdapters.docker.localDataRoot,
   now: Date.now,
 });
 

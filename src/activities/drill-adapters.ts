@@ -1,6 +1,6 @@
-import { probeEachJobManager } from '../cluster/probe';
+import { type JobManagerProbe, probeEachJobManager } from '../cluster/probe';
 import { fourLetterWord } from '../cluster/readiness';
-import type { ClusterSpec } from '../config/schema';
+import type { ClusterSpec, JobManagerSpec, RestAccess } from '../config/schema';
 import type * as engine from '../docker/engine';
 import { outputFreshness, outputSequence } from '../output/observe';
 import { renderChartSvg } from '../reports/chart';
@@ -24,7 +24,9 @@ export interface DrillAdapters {
     | 'containerLogs'
     | 'execInContainer'
   >;
-  flink: FlinkAdapter & { probeJobManagers: typeof probeEachJobManager };
+  flink: FlinkAdapter & {
+    probeJobManagers(jobManagers: JobManagerSpec[], access?: RestAccess): Promise<JobManagerProbe[]>;
+  };
   zookeeper: {
     leaders: typeof leaderReport;
     /** The REST leader record through one session kept open; reads give up after `timeoutMs`. */
@@ -38,7 +40,10 @@ export interface DrillAdapters {
 /** The drill's adapters on the worker's Docker and Flink adapters. */
 export const drillAdaptersFrom = ({ docker, flink }: Pick<Adapters, 'docker' | 'flink'>): DrillAdapters => ({
   docker,
-  flink: { ...flink, probeJobManagers: probeEachJobManager },
+  flink: {
+    ...flink,
+    probeJobManagers: (jobManagers, access) => probeEachJobManager(jobManagers, access, flink),
+  },
   zookeeper: {
     leaders: leaderReport,
     restLeader: (zk, timeoutMs) => new RestLeaderSession(zk, timeoutMs),

@@ -1,7 +1,5 @@
 import { lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { execInContainer, inspectContainer } from '../docker/engine';
-import { FlinkClusterClient } from '../flink/cluster-client';
 import type { OnCluster } from '../flink/target';
 import {
   type CheckpointFolder,
@@ -15,6 +13,7 @@ import { isTerminalJobState } from '../policy/job-states';
 import { hostPathFor } from '../policy/retention';
 import { FAILURE } from '../temporal/failure-types';
 import { resolveReportDir } from '../trust/report-dir';
+import { type DockerAdapter, type FlinkAdapter, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { UnsafeDeleteError } from './savepoints';
 
 /**
@@ -36,10 +35,10 @@ export interface ContainerShell {
   run(container: string, cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
-export const dockerShell: ContainerShell = {
-  isRunning: async (container) => (await inspectContainer(container)).running,
-  run: (container, cmd) => execInContainer(container, cmd),
-};
+export const containerShell = (docker: DockerAdapter): ContainerShell => ({
+  isRunning: async (container) => (await docker.inspectContainer(container)).running,
+  run: (container, cmd) => docker.execInContainer(container, cmd),
+});
 
 /** Size of everything under a path and its newest modification, without following links. */
 async function measure(path: string): Promise<{ bytes: number; modifiedAt: number }> {
@@ -130,27 +129,6 @@ export async function removeCheckpointFolders(input: {
   return { removed, missing };
 }
 
-/**
- * Every job the JobManagers know (finished ones too, while they remember them), and for each
- * job still going the checkpoint or savepoint it was restored from.
- */
-export async function knownJobs(input: OnCluster): Promise<KnownJob[]> {
-  const client = new FlinkClusterClient(input.urls, undefined, input.access);
-  const jobs = await client.call((c) => c.jobsOverview());
-  return Promise.all(
-    jobs.map(async (j): Promise<KnownJob> => {
-      if (isTerminalJobState(j.state)) return { jobId: j.jid, name: j.name, state: j.state };
-      const stats = await client.call((c) => c.checkpoints(j.jid));
-      return {
-        jobId: j.jid,
-        name: j.name,
-        state: j.state,
-        restoredFrom: stats.latest.restored?.external_path ?? undefined,
-      };
-    }),
-  );
-}
-
 export interface DrillReportFile {
   name: string;
   bytes: number;
@@ -210,8 +188,31 @@ export interface ContainerLogCleanup {
   problem?: string;
 }
 
-export function createHousekeepingActivities(deps: { shell: ContainerShell }) {
+/** Docker through `shell` (the workflow tests hand in a fake of it), Flink through `flink`. */
+export function createHousekeepingActivities(deps: { shell: ContainerShell; flink?: FlinkAdapter }) {
+  const flink = deps.flink ?? standardAdapters.flink;
   return {
+    /**
+     * Every job the JobManagers know (finished ones too, while they remember them), and for each
+     * job still going the checkpoint or savepoint it was restored from.
+     */
+    async knownJobs(input: OnCluster): Promise<KnownJob[]> {
+      const client = flink.cluster(input.urls, REST_TIMEOUT_MS.cluster, input.access);
+      const jobs = await client.call((c) => c.jobsOverview());
+      return Promise.all(
+        jobs.map(async (j): Promise<KnownJob> => {
+          if (isTerminalJobState(j.state)) return { jobId: j.jid, name: j.name, state: j.state };
+          const stats = await client.call((c) => c.checkpoints(j.jid));
+          return {
+            jobId: j.jid,
+            name: j.name,
+            state: j.state,
+            restoredFrom: stats.latest.restored?.external_path ?? undefined,
+          };
+        }),
+      );
+    },
+
     /**
      * The seeds' weekly log cleanup inside each running Flink container; with `remove` false it
      * only lists. A container that is not running is reported, not started.
@@ -251,4 +252,7 @@ export function createHousekeepingActivities(deps: { shell: ContainerShell }) {
   };
 }
 
-export const { cleanFlinkLogs } = createHousekeepingActivities({ shell: dockerShell });
+export const { cleanFlinkLogs, knownJobs } = createHousekeepingActivities({
+  shell: containerShell(standardAdapters.docker),
+  flink: standardAdapters.flink,
+});

@@ -1,78 +1,85 @@
-/** Every activity the worker registers. Activities do I/O; decisions live in src/policy. */
-export { sendAlert } from './alerts';
-export { probeJobManagers, resolveCluster, resolveClusterJob } from './cluster';
-export {
+/**
+ * Every activity the worker registers, made on the standard adapters (the Flink REST clients, the
+ * local Docker engine, the database drivers): see ./create.ts. Activities do I/O; decisions live
+ * in src/policy.
+ */
+import { standardAdapters } from './adapters';
+import { createActivities } from './create';
+
+export const {
+  acquireMaintenanceLease,
+  cancelJob,
   checkDockerEngine,
+  checkHaSettings,
+  checkOutputSequence,
   checkPortsFree,
+  checkSavepointDir,
+  checkSourceReadiness,
+  cleanFlinkLogs,
+  createContainer,
+  deleteSavepoints,
+  ensureMonitor,
+  execInContainer,
+  findJobId,
+  findStateOnDisk,
+  getJobState,
+  grepContainerLogs,
+  injectFault,
   inspectClusterContainers,
+  inspectContainer,
   inspectDirectories,
   inspectImages,
+  inspectJar,
   jobFailureCause,
-  measureFreeDisk,
-  observeClusterJobs,
-  prepareDirectories,
-  removeClusterContainer,
-  waitForJobManagerReady,
-  waitForTaskManagersReady,
-  waitForZooKeeperReady,
-} from './deploy';
-export { measureDiskUsage } from './disk';
-export {
-  createContainer,
-  execInContainer,
-  grepContainerLogs,
-  inspectContainer,
   killContainer,
-  restartContainer,
-  startContainer,
-  stopContainer,
-} from './docker';
-export {
-  injectFault,
-  observeDrillBaseline,
-  observeTakeover,
-  readFlinkLogEvents,
-  restoreNode,
-  watchAfterRestore,
-  writeDrillReport,
-} from './drill';
-export {
-  cancelJob,
-  getJobState,
+  knownJobs,
+  latestRestorePoint,
+  listCheckpointFolders,
+  listDrillReports,
   listJobs,
+  listSavepoints,
   listTaskManagers,
+  measureDiskUsage,
+  measureFreeDisk,
+  monitorStatusOf,
   observeCheckpoints,
+  observeClusterJobs,
+  observeDrillBaseline,
+  observeOutput,
+  observeTakeover,
+  planJob,
+  prepareDirectories,
+  probeJobManagers,
+  readFlinkLogEvents,
+  readLeader,
   recentExceptions,
   recordsOut,
+  releaseMaintenanceLease,
+  removeCheckpointFolders,
+  removeClusterContainer,
+  removeDrillReports,
+  resolveCluster,
+  resolveClusterJob,
+  restartContainer,
+  restoreNode,
+  runSourceProbe,
+  savepointsInUse,
+  sendAlert,
+  startContainer,
+  stopContainer,
   stopWithSavepoint,
   submitJob,
   triggerSavepoint,
   waitForCheckpoint,
+  waitForJobManagerReady,
   waitForJobState,
+  waitForLeaderChange,
+  waitForNewOutput,
+  waitForProbeOutput,
   waitForSavepoint,
-} from './flink';
-export {
-  cleanFlinkLogs,
-  knownJobs,
-  listCheckpointFolders,
-  listDrillReports,
-  removeCheckpointFolders,
-  removeDrillReports,
-} from './housekeeping';
-export { monitorStatusOf } from './housekeeping-daily-check';
-export { checkHaSettings, readLeader, waitForLeaderChange } from './leader';
-export { acquireMaintenanceLease, ensureMonitor, releaseMaintenanceLease } from './monitor-link';
-export { checkOutputSequence, observeOutput, waitForNewOutput } from './output';
-export { runSourceProbe, waitForProbeOutput } from './probes';
-export {
-  checkSavepointDir,
-  deleteSavepoints,
-  inspectJar,
-  latestRestorePoint,
-  listSavepoints,
-  planJob,
-  savepointsInUse,
-} from './savepoints';
-export { checkSourceReadiness } from './source-readiness';
-export { findStateOnDisk } from './state-on-disk';
-export { findJobId, watchJob } from './watch';
+  waitForTaskManagersReady,
+  waitForZooKeeperReady,
+  watchAfterRestore,
+  watchJob,
+  writeDrillReport,
+} = createActivities(standardAdapters);

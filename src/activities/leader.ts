@@ -1,8 +1,8 @@
 import type { ClusterSpec, JobManagerSpec, RestAccess } from '../config/schema';
-import { FlinkRestClient } from '../flink/client';
 import { FlinkRestError } from '../flink/errors';
 import { haAgreementReport } from '../policy/ha-agreement';
 import { type LeaderReport, leaderReport } from '../zookeeper/leader-report';
+import { type Adapters, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { waitUntil } from './heartbeat';
 
 export type { LeaderReport } from '../zookeeper/leader-report';
@@ -36,21 +36,27 @@ export async function waitForLeaderChange(input: {
   );
 }
 
-/**
- * The seeds' check after "the job was cancelled when the old leader came back": read every
- * JobManager's own configuration and compare the high-availability.* settings.
- */
-export async function checkHaSettings(input: { jobManagers: JobManagerSpec[]; access?: RestAccess }) {
-  const configs = await Promise.all(
-    input.jobManagers.map(async (jm) => {
-      try {
-        const client = new FlinkRestClient(jm.url, 3_000, input.access);
-        return { url: jm.url, config: await client.jobManagerConfig() };
-      } catch (error) {
-        if (error instanceof FlinkRestError) return { url: jm.url, error: error.message };
-        throw error;
-      }
-    }),
-  );
-  return haAgreementReport(configs);
+/** The activities of this module that reach Flink's REST API, through the adapter handed in. */
+export function leaderActivities({ flink }: Pick<Adapters, 'flink'>) {
+  /**
+   * The seeds' check after "the job was cancelled when the old leader came back": read every
+   * JobManager's own configuration and compare the high-availability.* settings.
+   */
+  async function checkHaSettings(input: { jobManagers: JobManagerSpec[]; access?: RestAccess }) {
+    const configs = await Promise.all(
+      input.jobManagers.map(async (jm) => {
+        try {
+          const client = flink.jobManager(jm.url, REST_TIMEOUT_MS.oneJobManager, input.access);
+          return { url: jm.url, config: await client.jobManagerConfig() };
+        } catch (error) {
+          if (error instanceof FlinkRestError) return { url: jm.url, error: error.message };
+          throw error;
+        }
+      }),
+    );
+    return haAgreementReport(configs);
+  }
+  return { checkHaSettings };
 }
+
+export const { checkHaSettings } = leaderActivities(standardAdapters);

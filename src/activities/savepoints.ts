@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { execInContainer, inspectContainer } from '../docker/engine';
-import { FlinkClusterClient } from '../flink/cluster-client';
 import { FlinkAccessError, FlinkNoLeaderError, FlinkRestError, FlinkUnreachableError } from '../flink/errors';
+import { completedAt } from '../flink/observe';
 import type { OnCluster } from '../flink/target';
 import type { CheckpointSummary } from '../flink/types';
 import { type JarContents, JarUnreadableError, readJar } from '../jar/read';
@@ -11,6 +10,7 @@ import { isTerminalJobState } from '../policy/job-states';
 import { hostPathFor, normalizeLocation, type SavepointEntry } from '../policy/retention';
 import type { RestorePoint } from '../policy/upgrade-plan';
 import { FAILURE } from '../temporal/failure-types';
+import { type Adapters, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 
 /**
  * Activities of the upgrade and savepoint runbooks: look at a jar before it is deployed, check
@@ -27,8 +27,6 @@ export class SavepointDirUnmappedError extends Error {
 export class UnsafeDeleteError extends Error {
   override name = FAILURE.UnsafeDelete;
 }
-
-const rest = ({ urls, access }: OnCluster) => new FlinkClusterClient(urls, undefined, access);
 
 export interface JarInspection {
   path: string;
@@ -85,146 +83,10 @@ const cannotAnswer = (error: unknown) =>
   error instanceof FlinkNoLeaderError ||
   error instanceof FlinkAccessError;
 
-/**
- * Flink's own check of the new job: uploads the jar and asks for the job graph
- * (`POST /jars/:id/plan`), which runs the entry class's main() with the given arguments without
- * submitting anything. The uploaded jar is deleted afterwards. An unreachable cluster is thrown
- * (worth a retry), and so are refused credentials or certificates; any answer of Flink's is reported.
- */
-export async function planJob(
-  input: OnCluster & {
-    jar: string;
-    entryClass: string;
-    parallelism: number;
-    args: string[];
-  },
-): Promise<{ ok: boolean; error?: string; jobName?: string; operators?: number }> {
-  const client = rest(input);
-  let jarId: string;
-  try {
-    jarId = await client.call((c) => c.uploadJar(input.jar));
-  } catch (error) {
-    if (cannotAnswer(error)) throw error;
-    return { ok: false, error: `upload failed: ${(error as Error).message}` };
-  }
-  try {
-    const answer = await client.call((c) =>
-      c.call<{ plan: { name: string; nodes: unknown[] } }>(`/jars/${encodeURIComponent(jarId)}/plan`, {
-        method: 'POST',
-        body: { entryClass: input.entryClass, parallelism: input.parallelism, programArgsList: input.args },
-        timeoutMs: 60_000,
-      }),
-    );
-    return { ok: true, jobName: answer.plan.name, operators: answer.plan.nodes.length };
-  } catch (error) {
-    if (cannotAnswer(error)) throw error;
-    if (error instanceof FlinkRestError) return { ok: false, error: error.message };
-    throw error;
-  } finally {
-    await client.call((c) => c.deleteJar(jarId)).catch(() => undefined);
-  }
-}
-
 export interface SavepointDirCheck {
   uri: string;
   hostPath?: string;
   checks: Array<{ where: string; ok: boolean; error?: string }>;
-}
-
-/**
- * Can a savepoint be written to the directory? Checked on the worker's machine through the
- * volume that mounts it, and inside each running JobManager container (where Flink writes the
- * savepoint's metadata), by creating and removing a probe file. Other schemes (s3://, hdfs://)
- * are not checked: `checks` is empty.
- */
-export async function checkSavepointDir(input: {
-  savepointDir: string;
-  volumes: Volumes;
-  containers: string[];
-}): Promise<SavepointDirCheck> {
-  const result: SavepointDirCheck = { uri: input.savepointDir, checks: [] };
-  if (!input.savepointDir.startsWith('file:')) return result;
-  const probeName = `.flink-runbooks-probe-${randomBytes(6).toString('hex')}`;
-  const hostPath = hostPathFor(input.savepointDir, input.volumes);
-  if (hostPath) {
-    result.hostPath = hostPath;
-    try {
-      await mkdir(hostPath, { recursive: true });
-      await writeFile(join(hostPath, probeName), '');
-      await unlink(join(hostPath, probeName));
-      result.checks.push({ where: 'the worker host', ok: true });
-    } catch (error) {
-      result.checks.push({ where: 'the worker host', ok: false, error: (error as Error).message });
-    }
-  }
-  const path = normalizeLocation(input.savepointDir);
-  for (const container of input.containers) {
-    if (!(await inspectContainer(container)).running) continue;
-    const exec = await execInContainer(container, [
-      'sh',
-      '-c',
-      'mkdir -p "$1" && touch "$1/$2" && rm -f "$1/$2"',
-      'sh',
-      path,
-      probeName,
-    ]);
-    result.checks.push({
-      where: `container ${container}`,
-      ok: exec.exitCode === 0,
-      error: exec.exitCode === 0 ? undefined : exec.stderr.trim().slice(0, 300) || `exit ${exec.exitCode}`,
-    });
-  }
-  return result;
-}
-
-const completedAt = (cp: CheckpointSummary) => cp.latest_ack_timestamp ?? cp.trigger_timestamp;
-
-/**
- * The newest completed checkpoint or savepoint of a job (Flink reports the two separately), and
- * whether its checkpoints survive a cancel. Works for a job that has already ended.
- */
-export async function latestRestorePoint(
-  input: OnCluster & { jobId: string },
-): Promise<{ restorePoint?: RestorePoint; retainedOnCancel?: boolean }> {
-  const client = rest(input);
-  const [stats, config] = await Promise.all([
-    client.call((c) => c.checkpoints(input.jobId)),
-    client.call((c) => c.checkpointConfig(input.jobId)).catch(() => undefined),
-  ]);
-  const candidates = [stats.latest.completed, stats.latest.savepoint].filter(
-    (cp): cp is CheckpointSummary => !!cp?.external_path && !(cp as { discarded?: boolean }).discarded,
-  );
-  const newest = candidates.sort((a, b) => b.id - a.id)[0];
-  return {
-    restorePoint: newest && {
-      id: newest.id,
-      path: newest.external_path as string,
-      isSavepoint: newest.is_savepoint,
-      completedAt: completedAt(newest),
-    },
-    retainedOnCancel: config?.externalization
-      ? config.externalization.enabled && !config.externalization.delete_on_cancellation
-      : undefined,
-  };
-}
-
-/** Live jobs and the snapshot each was restored from: retention never deletes those. */
-export async function savepointsInUse(
-  input: OnCluster,
-): Promise<Array<{ jobId: string; name: string; state: string; restoredFrom?: string }>> {
-  const client = rest(input);
-  const live = (await client.call((c) => c.jobsOverview())).filter((j) => !isTerminalJobState(j.state));
-  return Promise.all(
-    live.map(async (j) => {
-      const stats = await client.call((c) => c.checkpoints(j.jid));
-      return {
-        jobId: j.jid,
-        name: j.name,
-        state: j.state,
-        restoredFrom: stats.latest.restored?.external_path,
-      };
-    }),
-  );
 }
 
 function savepointHostDir(savepointDir: string, volumes: Volumes): string {
@@ -304,3 +166,146 @@ export async function deleteSavepoints(input: {
   }
   return { deleted, missing };
 }
+
+/** The activities of this module that reach Flink or Docker, through the adapters handed in. */
+export function savepointActivities({ flink, docker }: Pick<Adapters, 'flink' | 'docker'>) {
+  const rest = ({ urls, access }: OnCluster) => flink.cluster(urls, REST_TIMEOUT_MS.cluster, access);
+
+  /**
+   * Flink's own check of the new job: uploads the jar and asks for the job graph
+   * (`POST /jars/:id/plan`), which runs the entry class's main() with the given arguments without
+   * submitting anything. The uploaded jar is deleted afterwards. An unreachable cluster is thrown
+   * (worth a retry), and so are refused credentials or certificates; any answer of Flink's is reported.
+   */
+  async function planJob(
+    input: OnCluster & {
+      jar: string;
+      entryClass: string;
+      parallelism: number;
+      args: string[];
+    },
+  ): Promise<{ ok: boolean; error?: string; jobName?: string; operators?: number }> {
+    const client = rest(input);
+    let jarId: string;
+    try {
+      jarId = await client.call((c) => c.uploadJar(input.jar));
+    } catch (error) {
+      if (cannotAnswer(error)) throw error;
+      return { ok: false, error: `upload failed: ${(error as Error).message}` };
+    }
+    try {
+      const answer = await client.call((c) =>
+        c.call<{ plan: { name: string; nodes: unknown[] } }>(`/jars/${encodeURIComponent(jarId)}/plan`, {
+          method: 'POST',
+          body: { entryClass: input.entryClass, parallelism: input.parallelism, programArgsList: input.args },
+          timeoutMs: 60_000,
+        }),
+      );
+      return { ok: true, jobName: answer.plan.name, operators: answer.plan.nodes.length };
+    } catch (error) {
+      if (cannotAnswer(error)) throw error;
+      if (error instanceof FlinkRestError) return { ok: false, error: error.message };
+      throw error;
+    } finally {
+      await client.call((c) => c.deleteJar(jarId)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Can a savepoint be written to the directory? Checked on the worker's machine through the
+   * volume that mounts it, and inside each running JobManager container (where Flink writes the
+   * savepoint's metadata), by creating and removing a probe file. Other schemes (s3://, hdfs://)
+   * are not checked: `checks` is empty.
+   */
+  async function checkSavepointDir(input: {
+    savepointDir: string;
+    volumes: Volumes;
+    containers: string[];
+  }): Promise<SavepointDirCheck> {
+    const result: SavepointDirCheck = { uri: input.savepointDir, checks: [] };
+    if (!input.savepointDir.startsWith('file:')) return result;
+    const probeName = `.flink-runbooks-probe-${randomBytes(6).toString('hex')}`;
+    const hostPath = hostPathFor(input.savepointDir, input.volumes);
+    if (hostPath) {
+      result.hostPath = hostPath;
+      try {
+        await mkdir(hostPath, { recursive: true });
+        await writeFile(join(hostPath, probeName), '');
+        await unlink(join(hostPath, probeName));
+        result.checks.push({ where: 'the worker host', ok: true });
+      } catch (error) {
+        result.checks.push({ where: 'the worker host', ok: false, error: (error as Error).message });
+      }
+    }
+    const path = normalizeLocation(input.savepointDir);
+    for (const container of input.containers) {
+      if (!(await docker.inspectContainer(container)).running) continue;
+      const exec = await docker.execInContainer(container, [
+        'sh',
+        '-c',
+        'mkdir -p "$1" && touch "$1/$2" && rm -f "$1/$2"',
+        'sh',
+        path,
+        probeName,
+      ]);
+      result.checks.push({
+        where: `container ${container}`,
+        ok: exec.exitCode === 0,
+        error: exec.exitCode === 0 ? undefined : exec.stderr.trim().slice(0, 300) || `exit ${exec.exitCode}`,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * The newest completed checkpoint or savepoint of a job (Flink reports the two separately), and
+   * whether its checkpoints survive a cancel. Works for a job that has already ended.
+   */
+  async function latestRestorePoint(
+    input: OnCluster & { jobId: string },
+  ): Promise<{ restorePoint?: RestorePoint; retainedOnCancel?: boolean }> {
+    const client = rest(input);
+    const [stats, config] = await Promise.all([
+      client.call((c) => c.checkpoints(input.jobId)),
+      client.call((c) => c.checkpointConfig(input.jobId)).catch(() => undefined),
+    ]);
+    const candidates = [stats.latest.completed, stats.latest.savepoint].filter(
+      (cp): cp is CheckpointSummary => !!cp?.external_path && !(cp as { discarded?: boolean }).discarded,
+    );
+    const newest = candidates.sort((a, b) => b.id - a.id)[0];
+    return {
+      restorePoint: newest && {
+        id: newest.id,
+        path: newest.external_path as string,
+        isSavepoint: newest.is_savepoint,
+        completedAt: completedAt(newest),
+      },
+      retainedOnCancel: config?.externalization
+        ? config.externalization.enabled && !config.externalization.delete_on_cancellation
+        : undefined,
+    };
+  }
+
+  /** Live jobs and the snapshot each was restored from: retention never deletes those. */
+  async function savepointsInUse(
+    input: OnCluster,
+  ): Promise<Array<{ jobId: string; name: string; state: string; restoredFrom?: string }>> {
+    const client = rest(input);
+    const live = (await client.call((c) => c.jobsOverview())).filter((j) => !isTerminalJobState(j.state));
+    return Promise.all(
+      live.map(async (j) => {
+        const stats = await client.call((c) => c.checkpoints(j.jid));
+        return {
+          jobId: j.jid,
+          name: j.name,
+          state: j.state,
+          restoredFrom: stats.latest.restored?.external_path,
+        };
+      }),
+    );
+  }
+  return { planJob, checkSavepointDir, latestRestorePoint, savepointsInUse };
+}
+
+export const { planJob, checkSavepointDir, latestRestorePoint, savepointsInUse } =
+  savepointActivities(standardAdapters);

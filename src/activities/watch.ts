@@ -13,9 +13,8 @@ import { isTerminalJobState } from '../policy/job-states';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
 import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
-import type { SourceAdapters } from '../sources';
 import { leaderReport } from '../zookeeper/leader-report';
-import { type Adapters, type FlinkAdapter, REST_TIMEOUT_MS, standardAdapters } from './adapters';
+import { type Adapters, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { DiskWatch, type DiskWatchTarget } from './disk';
 import { sourceIdleMs } from './source-metrics';
 import { SourceWatch } from './source-watch';
@@ -61,7 +60,7 @@ async function newestJobId(rest: FlinkClusterClient, jobName: string): Promise<s
 export async function observeJob(
   target: WatchTarget,
   exceptionsSince: number,
-  flink: FlinkAdapter = standardAdapters.flink,
+  { flink, docker }: Pick<Adapters, 'flink' | 'docker'> = standardAdapters,
 ): Promise<JobObservation> {
   const at = Date.now();
   const rest = flink.cluster(target.urls, LOOK_TIMEOUT_MS, target.access);
@@ -70,7 +69,7 @@ export async function observeJob(
     .catch((error: Error) => ({ url: undefined, consistent: false, error: error.message }));
   const outputPromise = target.output
     ? readableOutput(target.output)
-        .then((output) => outputFreshness(output, target.fileWindowMs))
+        .then((output) => outputFreshness(output, target.fileWindowMs, docker.execInContainer))
         .catch((error: Error) => ({
           committedInWindow: 0,
           stuckInProgress: 0,
@@ -229,7 +228,10 @@ export interface WatchReport {
   checkpointWindowMs?: number;
 }
 
-async function watch(input: WatchInput, flink: FlinkAdapter, sources: SourceAdapters): Promise<WatchReport> {
+async function watch(
+  input: WatchInput,
+  adapters: Pick<Adapters, 'flink' | 'docker' | 'sources'>,
+): Promise<WatchReport> {
   const ctx = Context.current();
   const started = Date.now();
   let confirmation: Confirmation = input.knownVerdict
@@ -238,12 +240,12 @@ async function watch(input: WatchInput, flink: FlinkAdapter, sources: SourceAdap
   let exceptionsSince = started - input.intervalMs;
   // Each source step may take its query timeout; a heartbeat between them keeps a frozen
   // database from outlasting the activity's heartbeat timeout.
-  const sourceWatch = new SourceWatch(input.target.source, input.target.output, sources, () =>
+  const sourceWatch = new SourceWatch(input.target.source, input.target.output, adapters.sources, () =>
     ctx.heartbeat({ at: Date.now(), looking: 'source' }),
   );
   const diskWatch = new DiskWatch(input.target.disk);
   for (let observations = 1; ; observations++) {
-    const observation = await observeJob(input.target, exceptionsSince, flink);
+    const observation = await observeJob(input.target, exceptionsSince, adapters);
     exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
     observation.recordsFlatForMs = sourceWatch.recordsFlatFor(observation.recordsOutTotal, observation.at);
     if (input.target.source) ctx.heartbeat({ at: Date.now(), looking: 'source' });
@@ -292,11 +294,12 @@ async function watch(input: WatchInput, flink: FlinkAdapter, sources: SourceAdap
 }
 
 /** The monitor's activities: finding its job, and watching it through the adapters handed in. */
-export function watchActivities({ flink, sources }: Pick<Adapters, 'flink' | 'sources'>) {
+export function watchActivities(adapters: Pick<Adapters, 'flink' | 'docker' | 'sources'>) {
+  const { flink } = adapters;
   return {
     findJobId: (input: OnCluster & { jobName: string }): Promise<string | undefined> =>
       newestJobId(flink.cluster(input.urls, REST_TIMEOUT_MS.cluster, input.access), input.jobName),
-    watchJob: (input: WatchInput): Promise<WatchReport> => watch(input, flink, sources),
+    watchJob: (input: WatchInput): Promise<WatchReport> => watch(input, adapters),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { JobManagerSpec, RestAccess } from '../config/schema';
-import { FlinkRestClient } from '../flink/client';
+import { type FlinkAdapter, REST_TIMEOUT_MS, restClients } from '../flink/adapter';
 import { FlinkNoLeaderError, FlinkRestError, FlinkUnreachableError } from '../flink/errors';
 
 export interface JobManagerProbe {
@@ -23,11 +23,12 @@ export interface JobManagerProbe {
 export async function probeEachJobManager(
   jobManagers: JobManagerSpec[],
   access?: RestAccess,
+  flink: FlinkAdapter = restClients,
 ): Promise<JobManagerProbe[]> {
   return Promise.all(
     jobManagers.map(async ({ role, url, container }): Promise<JobManagerProbe> => {
       try {
-        const overview = await new FlinkRestClient(url, 3_000, access).overview();
+        const overview = await flink.jobManager(url, REST_TIMEOUT_MS.oneJobManager, access).overview();
         return {
           role,
           url,

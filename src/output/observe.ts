@@ -15,17 +15,16 @@ export class OutputUnreadableError extends Error {
   override name = FAILURE.OutputUnreadable;
 }
 
+/** How a command runs in a container (docker/engine.ts's, or a test's fake). */
+export type ContainerExec = typeof execInContainer;
+
 /** Lists the output from the worker's file system, or through `find` in the named container. */
-export async function listJobOutput(output: JobOutput): Promise<OutputListing> {
+export async function listJobOutput(
+  output: JobOutput,
+  exec: ContainerExec = execInContainer,
+): Promise<OutputListing> {
   if (!output.container) return listOutput(output.path, output.pattern);
-  const result = await execInContainer(output.container, [
-    'find',
-    output.path,
-    '-type',
-    'f',
-    '-printf',
-    '%T@ %s %p\\n',
-  ]);
+  const result = await exec(output.container, ['find', output.path, '-type', 'f', '-printf', '%T@ %s %p\\n']);
   if (result.exitCode !== 0) {
     throw new OutputUnreadableError(
       `find ${output.path} in ${output.container} failed: ${result.stderr.trim().slice(0, 300)}`,
@@ -35,10 +34,14 @@ export async function listJobOutput(output: JobOutput): Promise<OutputListing> {
 }
 
 /** Output freshness: newest committed file, files committed in the window, stuck in-progress files. */
-export async function outputFreshness(output: JobOutput, windowMs?: number): Promise<OutputObservation> {
+export async function outputFreshness(
+  output: JobOutput,
+  windowMs?: number,
+  exec: ContainerExec = execInContainer,
+): Promise<OutputObservation> {
   const now = Date.now();
   return observeListing(
-    await listJobOutput(output),
+    await listJobOutput(output, exec),
     now,
     windowMs ?? output.freshness,
     output.inProgressLimit,
