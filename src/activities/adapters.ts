@@ -1,6 +1,10 @@
+import { fourLetterWord } from '../cluster/readiness';
+import type { ClusterSpec } from '../config/schema';
 import * as engine from '../docker/engine';
 import { type FlinkAdapter, REST_TIMEOUT_MS, restClients } from '../flink/adapter';
 import { databaseSources, type SourceAdapters } from '../sources';
+import { leaderReport } from '../zookeeper/leader-report';
+import { type RestLeaderReader, RestLeaderSession } from '../zookeeper/rest-leader-session';
 
 /**
  * The clients activities reach the cluster through, created once by the worker and handed to
@@ -11,12 +15,32 @@ export interface Adapters {
   flink: FlinkAdapter;
   /** The Docker engine (docker/engine.ts): containers, their logs and commands run in them. */
   docker: DockerAdapter;
+  zookeeper: ZooKeeperAdapter;
   /** The jobs' CDC sources: PostgreSQL and Oracle sessions (src/sources). */
   sources: SourceAdapters;
+}
+
+/** ZooKeeper, where Flink's HA services record who leads. */
+export interface ZooKeeperAdapter {
+  /** The leaders ZooKeeper records (dispatcher, REST, resource manager), each as a JobManager. */
+  leaders: typeof leaderReport;
+  /** The REST leader record through one session kept open; reads give up after `timeoutMs`. */
+  restLeader(zk: ClusterSpec['zookeeper'], timeoutMs: number): RestLeaderReader;
+  /** A four-letter command (`ruok`, `srvr`) to one ZooKeeper server. */
+  fourLetterWord: typeof fourLetterWord;
 }
 
 export type DockerAdapter = typeof engine;
 export type { FlinkAdapter };
 export { REST_TIMEOUT_MS };
 
-export const standardAdapters: Adapters = { flink: restClients, docker: engine, sources: databaseSources };
+export const standardAdapters: Adapters = {
+  flink: restClients,
+  docker: engine,
+  zookeeper: {
+    leaders: leaderReport,
+    restLeader: (zk, timeoutMs) => new RestLeaderSession(zk, timeoutMs),
+    fourLetterWord,
+  },
+  sources: databaseSources,
+};

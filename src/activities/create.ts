@@ -7,7 +7,6 @@ import {
   inspectDirectories,
   measureFreeDisk,
   prepareDirectories,
-  waitForZooKeeperReady,
 } from './deploy';
 import { createDiskActivities, nodeDiskReader } from './disk';
 import { dockerActivities } from './docker';
@@ -23,7 +22,7 @@ import {
   removeDrillReports,
 } from './housekeeping';
 import { monitorStatusOf } from './housekeeping-daily-check';
-import { leaderActivities, readLeader, waitForLeaderChange } from './leader';
+import { leaderActivities } from './leader';
 import { acquireMaintenanceLease, ensureMonitor, releaseMaintenanceLease } from './monitor-link';
 import { checkOutputSequence, outputActivities } from './output';
 import { runSourceProbe, waitForProbeOutput } from './probes';
@@ -48,7 +47,6 @@ export function createActivities(adapters: Adapters) {
     inspectDirectories,
     measureFreeDisk,
     prepareDirectories,
-    waitForZooKeeperReady,
     ...createDiskActivities({
       disk: nodeDiskReader,
       dockerDataRoot: adapters.docker.localDataRoot,
@@ -64,8 +62,6 @@ export function createActivities(adapters: Adapters) {
     removeDrillReports,
     monitorStatusOf,
     ...leaderActivities(adapters),
-    readLeader,
-    waitForLeaderChange,
     acquireMaintenanceLease,
     ensureMonitor,
     releaseMaintenanceLease,

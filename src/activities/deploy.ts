@@ -1,7 +1,6 @@
 import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { fourLetterWord } from '../cluster/readiness';
 import { LABELS } from '../docker/container-plan';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkUnreachableError } from '../flink/errors';
 import { latestFailure } from '../flink/exceptions';
@@ -140,23 +139,30 @@ export async function prepareDirectories(input: {
   return done;
 }
 
-/** ZooKeeper answers `ruok` with `imok`. */
-export async function waitForZooKeeperReady(input: {
-  quorum: string;
-  timeoutMs: number;
-}): Promise<{ waitedMs: number }> {
-  const started = Date.now();
-  const first = input.quorum.split(',')[0] ?? input.quorum;
-  await waitUntil(async () => ((await fourLetterWord(first, 'ruok')) === 'imok' ? true : undefined), {
-    timeoutMs: input.timeoutMs,
-    intervalMs: 500,
-    what: `ZooKeeper ${first} answering imok`,
-  });
-  return { waitedMs: Date.now() - started };
-}
+/** The deploy's activities that reach Docker, Flink or ZooKeeper, through the adapters handed in. */
+export function deployActivities({
+  flink,
+  docker,
+  zookeeper,
+}: Pick<Adapters, 'flink' | 'docker' | 'zookeeper'>) {
+  /** ZooKeeper answers `ruok` with `imok`. */
+  async function waitForZooKeeperReady(input: {
+    quorum: string;
+    timeoutMs: number;
+  }): Promise<{ waitedMs: number }> {
+    const started = Date.now();
+    const first = input.quorum.split(',')[0] ?? input.quorum;
+    await waitUntil(
+      async () => ((await zookeeper.fourLetterWord(first, 'ruok')) === 'imok' ? true : undefined),
+      {
+        timeoutMs: input.timeoutMs,
+        intervalMs: 500,
+        what: `ZooKeeper ${first} answering imok`,
+      },
+    );
+    return { waitedMs: Date.now() - started };
+  }
 
-/** The deploy's activities that reach Docker or Flink, through the adapters handed in. */
-export function deployActivities({ flink, docker }: Pick<Adapters, 'flink' | 'docker'>) {
   /** Whether the Docker engine answers; never throws, so the precheck can report it with the rest. */
   async function checkDockerEngine(): Promise<DeployObservation['engine']> {
     try {
@@ -328,6 +334,7 @@ export function deployActivities({ flink, docker }: Pick<Adapters, 'flink' | 'do
     return { state, rootCause: cause?.slice(0, 500), at: latest.at };
   }
   return {
+    waitForZooKeeperReady,
     checkDockerEngine,
     inspectImages,
     inspectClusterContainers,
@@ -340,6 +347,7 @@ export function deployActivities({ flink, docker }: Pick<Adapters, 'flink' | 'do
 }
 
 export const {
+  waitForZooKeeperReady,
   checkDockerEngine,
   inspectImages,
   inspectClusterContainers,

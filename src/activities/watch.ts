@@ -13,7 +13,6 @@ import { isTerminalJobState } from '../policy/job-states';
 import type { Evaluation, JobObservation, Verdict } from '../policy/monitor-state';
 import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
-import { leaderReport } from '../zookeeper/leader-report';
 import { type Adapters, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { DiskWatch, type DiskWatchTarget } from './disk';
 import { sourceIdleMs } from './source-metrics';
@@ -60,11 +59,12 @@ async function newestJobId(rest: FlinkClusterClient, jobName: string): Promise<s
 export async function observeJob(
   target: WatchTarget,
   exceptionsSince: number,
-  { flink, docker }: Pick<Adapters, 'flink' | 'docker'> = standardAdapters,
+  { flink, docker, zookeeper }: Pick<Adapters, 'flink' | 'docker' | 'zookeeper'> = standardAdapters,
 ): Promise<JobObservation> {
   const at = Date.now();
   const rest = flink.cluster(target.urls, LOOK_TIMEOUT_MS, target.access);
-  const leaderPromise = leaderReport(target)
+  const leaderPromise = zookeeper
+    .leaders(target)
     .then((l) => ({ url: l.restLeader?.url, consistent: l.consistent }))
     .catch((error: Error) => ({ url: undefined, consistent: false, error: error.message }));
   const outputPromise = target.output
@@ -230,7 +230,7 @@ export interface WatchReport {
 
 async function watch(
   input: WatchInput,
-  adapters: Pick<Adapters, 'flink' | 'docker' | 'sources'>,
+  adapters: Pick<Adapters, 'flink' | 'docker' | 'zookeeper' | 'sources'>,
 ): Promise<WatchReport> {
   const ctx = Context.current();
   const started = Date.now();
@@ -294,7 +294,7 @@ async function watch(
 }
 
 /** The monitor's activities: finding its job, and watching it through the adapters handed in. */
-export function watchActivities(adapters: Pick<Adapters, 'flink' | 'docker' | 'sources'>) {
+export function watchActivities(adapters: Pick<Adapters, 'flink' | 'docker' | 'zookeeper' | 'sources'>) {
   const { flink } = adapters;
   return {
     findJobId: (input: OnCluster & { jobName: string }): Promise<string | undefined> =>

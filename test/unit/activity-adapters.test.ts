@@ -107,6 +107,21 @@ describe('createActivities', () => {
     ]);
   });
 
+  it('reads who leads through the ZooKeeper adapter handed in', async () => {
+    const asked: unknown[] = [];
+    const report = { restLeader: { url: 'http://jm-b', sessionId: 's' }, consistent: true, observedAt: 1 };
+    const zookeeper = {
+      ...standardAdapters.zookeeper,
+      leaders: async (input: unknown) => {
+        asked.push(input);
+        return report;
+      },
+    };
+    const input = { zookeeper: { quorum: '127.0.0.1:1', root: '/flink', clusterId: '/x' }, jobManagers: [] };
+    expect(await activitiesOn({ zookeeper }).readLeader(input as never)).toBe(report);
+    expect(asked).toEqual([input]);
+  });
+
   it('restarts a container through the Docker adapter handed in: stop, then start', async () => {
     const calls: unknown[][] = [];
     const docker = {
@@ -183,12 +198,15 @@ describe('activity modules', () => {
     expect(helpers).toEqual([]);
   });
 
-  it('build no REST or Docker client of their own: the adapters hand them in', () => {
+  it('build no REST, Docker, ZooKeeper or database client of their own: the adapters hand them in', () => {
     const own = readdirSync(ACTIVITIES)
       .filter((f) => f.endsWith('.ts') && f !== 'adapters.ts')
       .flatMap((file) => {
         const code = readFileSync(join(ACTIVITIES, file), 'utf8');
-        return [/new Flink(Rest|Cluster)Client\(/, /^import (?!type)[^;]*from '\.\.\/docker\/engine'/m]
+        return [
+          /new Flink(Rest|Cluster)Client\(/,
+          /^import (?!type)[^;]*from '\.\.\/(docker\/engine|zookeeper\/[a-z-]+|cluster\/readiness|sources)'/m,
+        ]
           .filter((pattern) => pattern.test(code))
           .map((pattern) => `${file}: ${pattern}`);
       });
