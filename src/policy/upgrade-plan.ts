@@ -1,6 +1,6 @@
 import type { JobSpec } from '../config/schema';
 import type { JobState } from '../flink/types';
-import { isTerminalJobState, TERMINAL_JOB_STATES } from './job-states';
+import { isTerminalJobState } from './job-states';
 
 /**
  * Pure decisions of the upgrade runbook: what the new job is, which running job is upgraded, how
@@ -20,9 +20,6 @@ export interface JobConfig {
 }
 
 export type ConfigChanges = Partial<JobConfig>;
-
-/** The same set as job-states.ts, under the name upgrade-rollback.ts imports. */
-export const TERMINAL_STATES = TERMINAL_JOB_STATES;
 
 /** The job as the clusters file deploys it. */
 export function deployedConfig(job: Pick<JobSpec, 'jar' | 'entryClass' | 'parallelism' | 'args'>): JobConfig {

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { TERMINAL_STATES } from '../policy/upgrade-plan';
+import { ENDED_JOB_STATES, isTerminalJobState } from '../policy/job-states';
 import type { ReadinessVerdict } from '../policy/upgrade-readiness';
 import { FAILURE } from '../temporal/failure-types';
 import { cancelJob, getJobState, waits } from './activities';
@@ -62,7 +62,7 @@ export async function rollBack(
 async function cancelNewJob(u: Upgrade, changed: Changed & { newJobId: string }): Promise<void> {
   const jobId = changed.newJobId;
   const state = await getJobState({ ...u.flink, jobId });
-  if (state === 'MISSING' || TERMINAL_STATES.has(state)) {
+  if (state === 'MISSING' || isTerminalJobState(state)) {
     u.run.step('new job already ended', `${jobId} is ${state}`);
     return;
   }
@@ -74,7 +74,7 @@ async function cancelNewJob(u: Upgrade, changed: Changed & { newJobId: string })
   await waits(60_000).waitForJobState({
     ...u.flink,
     jobId,
-    states: ['CANCELED', 'FAILED', 'FINISHED'],
+    states: [...ENDED_JOB_STATES],
     timeoutMs: 60_000,
   });
   u.run.step('new job cancelled', jobId);

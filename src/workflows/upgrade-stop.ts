@@ -1,6 +1,6 @@
 import { ApplicationFailure, patched, sleep } from '@temporalio/workflow';
 import { haRecoveryWindowMs } from '../policy/ha-recovery';
-import { isTerminalJobState } from '../policy/job-states';
+import { ENDED_JOB_STATES, isTerminalJobState } from '../policy/job-states';
 import type { RestorePoint, UpgradePath } from '../policy/upgrade-plan';
 import { FAILURE } from '../temporal/failure-types';
 import {
@@ -64,7 +64,7 @@ async function endKeepingCheckpoint(
     await waits(60_000).waitForJobState({
       ...u.flink,
       jobId,
-      states: ['CANCELED', 'FAILED', 'FINISHED'],
+      states: [...ENDED_JOB_STATES],
       timeoutMs: 60_000,
     });
   }
@@ -105,7 +105,7 @@ export async function stopKeepingSavepoint(u: Upgrade, jobId: string, attempt = 
     await waits(60_000).waitForJobState({
       ...u.flink,
       jobId,
-      states: ['FINISHED', 'CANCELED', 'FAILED'],
+      states: [...ENDED_JOB_STATES],
       timeoutMs: 60_000,
     });
     return { kind: 'savepoint', path: location };
@@ -175,7 +175,7 @@ async function waitForHaRecovery(u: Upgrade, jobId: string, state: string): Prom
     .waitForJobState({
       ...u.flink,
       jobId,
-      states: ['RUNNING', 'FINISHED', 'CANCELED', 'FAILED'],
+      states: ['RUNNING', ...ENDED_JOB_STATES],
       timeoutMs: windowMs,
     })
     .catch(() => undefined);
