@@ -12,9 +12,6 @@ import { FAILURE } from '../temporal/failure-types';
 import { getJobState, observeCheckpoints, observeOutput, recentExceptions } from './activities';
 import { failureText } from './failures';
 
-// The upgrade runbook's files import it from here; it is defined in ./flink-ids.
-export { newFlinkJobId } from './flink-ids';
-
 /**
  * Steps shared by the upgrade and savepoint runbooks, each small enough to read at a glance.
  * Deterministic workflow code: only activities, timers and pure policy.

@@ -4,7 +4,7 @@ import type { ReadinessVerdict } from '../policy/upgrade-readiness';
 import { FAILURE } from '../temporal/failure-types';
 import { cancelJob, getJobState, waits } from './activities';
 import { failureText } from './failures';
-import { newFlinkJobId } from './maintenance-steps';
+import { newFlinkJobId } from './flink-ids';
 import type { UpgradeResult } from './upgrade-api';
 import { alert, type Changed, checkSequence, type Running, resultOf, type Upgrade } from './upgrade-run';
 import { submit, verify } from './upgrade-start';

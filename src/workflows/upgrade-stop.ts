@@ -12,7 +12,7 @@ import {
   waits,
 } from './activities';
 import { failureText, failureType } from './failures';
-import { newFlinkJobId } from './maintenance-steps';
+import { newFlinkJobId } from './flink-ids';
 import {
   alert,
   type OldJob,

@@ -21,9 +21,10 @@ import {
   probeJobManagers,
   resolveCluster,
 } from './activities';
+import { newFlinkJobId } from './flink-ids';
 import { rejectBadInput } from './input';
 import { underLease } from './lease';
-import { jobOf, newFlinkJobId } from './maintenance-steps';
+import { jobOf } from './maintenance-steps';
 import { type UpgradeInput, type UpgradeResult, upgradeInputSchema } from './upgrade-api';
 import { rollBack } from './upgrade-rollback';
 import {
