@@ -1,12 +1,16 @@
 import type { RestAccess } from '../config/schema';
 import { FlinkRestClient } from './client';
-import { FlinkNoLeaderError, type FlinkRestError, FlinkUnreachableError } from './errors';
+import { FlinkNoLeaderError, type FlinkRestError, FlinkServerError, FlinkUnreachableError } from './errors';
 
 /**
  * The REST API of an HA cluster, through whichever JobManager answers. A standby forwards to
  * the leader, so any answering JobManager will do. Down (refused, timed out) and no-leader (503)
- * move on to the next URL; any other error is the cluster's real answer and is thrown as is
- * (refused credentials or an untrusted certificate among them: every JobManager shares `access`).
+ * move on to the next URL. So does a server error (500): a standby whose connection to a new
+ * leader broke answers every request with one for minutes, while the leader answers well; when
+ * no JobManager does better, the first server error is the cluster's answer. Any other error is
+ * the cluster's real answer and is thrown as is (refused credentials or an untrusted certificate
+ * among them: every JobManager shares `access`). Requests that change something carry their own
+ * ids (job, trigger), so sending one to the next JobManager never does it twice.
  */
 export class FlinkClusterClient {
   private preferred = 0;
@@ -23,6 +27,7 @@ export class FlinkClusterClient {
 
   async call<T>(request: (client: FlinkRestClient) => Promise<T>): Promise<T> {
     const failures: FlinkRestError[] = [];
+    let serverError: FlinkServerError | undefined;
     for (let i = 0; i < this.urls.length; i++) {
       const index = (this.preferred + i) % this.urls.length;
       try {
@@ -32,9 +37,11 @@ export class FlinkClusterClient {
       } catch (error) {
         if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError)
           failures.push(error);
+        else if (error instanceof FlinkServerError) serverError ??= error;
         else throw error;
       }
     }
+    if (serverError) throw serverError;
     const summary = failures.map((f) => f.message).join('; ');
     if (failures.some((f) => f instanceof FlinkNoLeaderError)) {
       throw new FlinkNoLeaderError(`no JobManager knows a leader: ${summary}`, this.urls.join(','), 503);

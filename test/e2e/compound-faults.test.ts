@@ -115,13 +115,17 @@ async function waitForMonitor(
   what: string,
   timeoutMs = 240_000,
 ): Promise<MonitorStatus> {
+  let last: MonitorStatus | undefined;
   return pollUntil(
     async () => {
-      const s = (await handle.query(statusQuery)) as MonitorStatus;
-      return test(s) ? s : undefined;
+      last = (await handle.query(statusQuery)) as MonitorStatus;
+      return test(last) ? last : undefined;
     },
     { timeoutMs, intervalMs: 100, what },
-  );
+  ).catch((e: unknown) => {
+    // The monitor's last status says where it stood: the figure a failure report needs.
+    throw new Error(`${(e as Error).message}; the monitor's last status: ${JSON.stringify(last)}`);
+  });
 }
 
 describe('compound faults under the runbooks', () => {

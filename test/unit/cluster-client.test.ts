@@ -39,3 +39,23 @@ describe('FlinkClusterClient.silentUrls', () => {
     expect(await new FlinkClusterClient([answering, noLeader], 2_000).silentUrls()).toEqual([]);
   });
 });
+
+describe('FlinkClusterClient.call', () => {
+  const overview = (rest: FlinkClusterClient) => rest.call((c) => c.dashboardConfig());
+
+  it('moves past a JobManager that answers 500 to one that answers, and keeps asking that one', async () => {
+    const rest = new FlinkClusterClient([failing, answering], 2_000);
+    expect(await overview(rest)).toMatchObject({ 'flink-version': '1.20.3' });
+    expect(await overview(rest)).toMatchObject({ 'flink-version': '1.20.3' });
+  });
+
+  it("throws the server error when no JobManager does better: it is the cluster's answer", async () => {
+    const rest = new FlinkClusterClient([failing, noLeader, gone], 2_000);
+    await expect(overview(rest)).rejects.toMatchObject({ name: 'FlinkServerError', status: 500 });
+  });
+
+  it('moves past refused and no-leader JobManagers', async () => {
+    const rest = new FlinkClusterClient([gone, noLeader, answering], 2_000);
+    expect(await overview(rest)).toMatchObject({ 'flink-version': '1.20.3' });
+  });
+});
