@@ -1,12 +1,14 @@
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Six projects run in this order, each runnable alone (`npx vitest run --project unit`):
+ * Seven projects run in this order, each runnable alone (`npx vitest run --project unit`):
  * unit (pure code), fast-workflow (the runbooks' real workflow code with faked activities on
  * Temporal's time-skipping test server, and the replay of recorded histories), workflow (real
  * Temporal dev server), integration (real Flink sandbox in Docker), e2e (runbooks against the
- * sandbox) and crash (a worker killed at every step, on a sandbox of its own).
+ * sandbox), crash (a worker killed at every step, on a sandbox of its own) and flink2 (the e2e core
+ * on a Flink 2.3 sandbox of its own).
  * The Temporal SDK's native runtime needs forks.
  */
 const common = {
@@ -89,6 +91,28 @@ export default defineConfig({
           env: { ...common.env, FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
           sequence: { groupOrder: 4 },
           testTimeout: 900_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          // The e2e core on Flink 2.3 (sandbox/clusters-flink-2.3.yaml: flink2-* containers, ports
+          // 2681/8681/8682/66xx, a Temporal server of its own), run after the crash tests in the
+          // second vitest process beside integration and e2e (scripts/test.sh).
+          name: 'flink2',
+          include: ['test/flink2/**/*.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts', 'test/setup/flink2-images.ts'],
+          env: {
+            ...common.env,
+            FLINK_RUNBOOKS_CLUSTERS: fileURLToPath(
+              new URL('./sandbox/clusters-flink-2.3.yaml', import.meta.url),
+            ),
+            SANDBOX_CLUSTER: 'realtime-pipeline-flink2',
+          },
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 5 },
+          testTimeout: 600_000,
           hookTimeout: 600_000,
         },
       },

@@ -10,10 +10,11 @@ npx tsc --noEmit
 npx biome check .
 if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
 
-# Everything, in three vitest runs. The Docker-free projects first, alone: their timers must not
+# Everything, in four vitest runs. The Docker-free projects first, alone: their timers must not
 # compete for the CPU. Then the crash tests (a sandbox of their own, mostly waiting for the server
-# to notice each killed worker) in a second process beside integration and e2e, which saves their
-# 13 minutes. Each run writes its own JSON report for scripts/failed-tests.ts.
+# to notice each killed worker) and after them the e2e core on Flink 2.3 (a sandbox of its own) in
+# a second process beside integration and e2e, which saves their 25 minutes. Each run writes its
+# own JSON report for scripts/failed-tests.ts.
 # Each run has a time limit well inside CI's 90 minutes, so that a run that hangs still leaves a
 # log that says which one.
 mkdir -p .data
@@ -21,12 +22,19 @@ rm -f .data/test-results*.json
 status=0
 VITEST_JSON_REPORT=.data/test-results-1-fast.json \
   timeout --kill-after=60 20m npx vitest run --project unit --project fast-workflow --project workflow || status=1
-VITEST_JSON_REPORT=.data/test-results-3-crash.json \
-  timeout --kill-after=60 45m npx vitest run --project crash >.data/crash-tests.log 2>&1 &
+beside() {
+  local crash=0
+  VITEST_JSON_REPORT=.data/test-results-3-crash.json \
+    timeout --kill-after=60 30m npx vitest run --project crash || crash=1
+  VITEST_JSON_REPORT=.data/test-results-4-flink2.json \
+    timeout --kill-after=60 20m npx vitest run --project flink2 || crash=1
+  return "$crash"
+}
+beside >.data/beside-tests.log 2>&1 &
 crash=$!
 VITEST_JSON_REPORT=.data/test-results-2-sandbox.json \
   timeout --kill-after=60 60m npx vitest run --project integration --project e2e || status=1
 wait "$crash" || status=1
-echo "---- the crash tests, run beside integration and e2e (.data/crash-tests.log) ----"
-cat .data/crash-tests.log
+echo "---- the crash tests and Flink 2.3, run beside integration and e2e (.data/beside-tests.log) ----"
+cat .data/beside-tests.log
 exit "$status"

@@ -16,11 +16,13 @@ export function runLocked(
   script: string,
   args: string[] = [],
   waitSeconds = LOCK_WAIT_SECONDS,
+  env: Record<string, string> = {},
 ): void {
   mkdirSync(dirname(lockFile), { recursive: true });
   try {
     execFileSync('flock', ['--close', '--wait', String(waitSeconds), lockFile, 'bash', script, ...args], {
       stdio: 'inherit',
+      env: { ...process.env, ...env },
     });
   } catch (error) {
     const status = (error as { status?: number }).status;

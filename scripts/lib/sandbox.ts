@@ -36,19 +36,34 @@ export async function loadSandbox(
  * Runs one of the project's set-up scripts under a lock: two test projects run side by side
  * (e2e and crash) and must not build the same image or jar at the same time.
  */
-function run(script: string, args: string[] = []): void {
-  runLocked(`${repoRoot}/.data/prepare.lock`, `${repoRoot}/${script}`, args);
+function run(script: string, args: string[] = [], env: Record<string, string> = {}): void {
+  runLocked(`${repoRoot}/.data/prepare.lock`, `${repoRoot}/${script}`, args, undefined, env);
 }
 
 /** Docker engine, images and the jobs' jars: each step is a no-op when already done. */
 export function prepareSandbox(): void {
   run('scripts/ensure-docker.sh');
   run('sandbox/images/build.sh');
-  const jars = process.env.FLINK_RUNBOOKS_DATA
-    ? `${process.env.FLINK_RUNBOOKS_DATA}/jars`
-    : `${repoRoot}/.data/jars`;
+  const jars = jarsDir();
   run('sandbox/job/build.sh', [jars]);
   run('sandbox/cdc-job/build.sh', [jars]);
+}
+
+/**
+ * The Flink 2.3 sandbox's parts (sandbox/clusters-flink-2.3.yaml): the Docker engine, the
+ * flink-runbooks/flink:2.3.0 image (and the shared base and ZooKeeper ones) and the FLIP-27
+ * sample job's jars, which run on 1.20 and 2.3 alike. Each step is a no-op when already done.
+ */
+export function prepareFlink2Sandbox(): void {
+  run('scripts/ensure-docker.sh');
+  run('sandbox/images/build.sh', [], { FLINK_VERSION: '2.3.0' });
+  run('sandbox/job-source/build.sh', [jarsDir()]);
+}
+
+function jarsDir(): string {
+  return process.env.FLINK_RUNBOOKS_DATA
+    ? `${process.env.FLINK_RUNBOOKS_DATA}/jars`
+    : `${repoRoot}/.data/jars`;
 }
 
 /** Every cluster of the sandbox's clusters file: the sample one and the CDC one. */
