@@ -92,7 +92,7 @@ public final class CdcPipeline {
                 .slotName(options.slot)
                 .decodingPluginName("pgoutput")
                 .startupOptions(StartupOptions.initial())
-                .heartbeatInterval(Duration.ofSeconds(10))
+                .heartbeatInterval(Duration.ofMillis(options.heartbeatIntervalMs))
                 .debeziumProperties(debezium)
                 .deserializer(new ChangeToCsv(revision))
                 .build();
