@@ -1,6 +1,7 @@
 import { fourLetterWord } from '../cluster/readiness';
 import type { ClusterSpec } from '../config/schema';
-import * as engine from '../docker/engine';
+import { engineRegistry, type RoutedEngine, routedEngine } from '../docker/engines';
+import { workerPlacement } from '../docker/placement';
 import { type FlinkAdapter, REST_TIMEOUT_MS, restClients } from '../flink/adapter';
 import { databaseSources, type SourceAdapters } from '../sources';
 import { leaderReport } from '../zookeeper/leader-report';
@@ -13,7 +14,10 @@ import { type RestLeaderReader, RestLeaderSession } from '../zookeeper/rest-lead
  */
 export interface Adapters {
   flink: FlinkAdapter;
-  /** The Docker engine (docker/engine.ts): containers, their logs and commands run in them. */
+  /**
+   * The Docker engines (docker/engines.ts): containers, their logs and commands run in them, each
+   * call about a container on the engine that container's node names (the worker's own by default).
+   */
   docker: DockerAdapter;
   zookeeper: ZooKeeperAdapter;
   /** The jobs' CDC sources: PostgreSQL and Oracle sessions (src/sources). */
@@ -30,13 +34,13 @@ export interface ZooKeeperAdapter {
   fourLetterWord: typeof fourLetterWord;
 }
 
-export type DockerAdapter = typeof engine;
+export type DockerAdapter = RoutedEngine;
 export type { FlinkAdapter };
 export { REST_TIMEOUT_MS };
 
 export const standardAdapters: Adapters = {
   flink: restClients,
-  docker: engine,
+  docker: routedEngine(engineRegistry(), workerPlacement),
   zookeeper: {
     leaders: leaderReport,
     restLeader: (zk, timeoutMs) => new RestLeaderSession(zk, timeoutMs),

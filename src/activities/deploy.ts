@@ -78,9 +78,13 @@ export async function checkPortsFree(input: { ports: number[] }): Promise<Deploy
   return results;
 }
 
-async function observeContainer(docker: DockerAdapter, name: string): Promise<ObservedContainer> {
+/** A container as its engine (`engine`: the one it runs on) reports it. */
+async function observeContainer(
+  engine: Pick<DockerAdapter, 'docker'>,
+  name: string,
+): Promise<ObservedContainer> {
   try {
-    const info = await docker.docker().getContainer(name).inspect();
+    const info = await engine.docker().getContainer(name).inspect();
     const labels = info.Config.Labels ?? {};
     return {
       name,
@@ -191,9 +195,25 @@ export function deployActivities({
     cluster: string;
     names: string[];
   }): Promise<ObservedContainer[]> {
-    const labelled = await docker.listContainersByLabel(LABELS.cluster, input.cluster);
-    const names = [...new Set([...input.names, ...labelled])];
-    return Promise.all(names.map((name) => observeContainer(docker, name)));
+    // Every engine a node runs on may hold a container labelled with the cluster; each is observed where it was found.
+    const engines = await docker.allEngines();
+    const listed = await Promise.all(
+      engines.map((e) => e.listContainersByLabel(LABELS.cluster, input.cluster)),
+    );
+    const foundOn = new Map<string, Pick<DockerAdapter, 'docker'>>();
+    listed.forEach((names, i) => {
+      for (const name of names)
+        if (!foundOn.has(name)) foundOn.set(name, engines[i] as Pick<DockerAdapter, 'docker'>);
+    });
+    const names = [...new Set([...input.names, ...foundOn.keys()])];
+    return Promise.all(
+      names.map(async (name) =>
+        observeContainer(
+          input.names.includes(name) ? await docker.engineFor(name) : (foundOn.get(name) ?? docker),
+          name,
+        ),
+      ),
+    );
   }
 
   /**
@@ -240,14 +260,17 @@ export function deployActivities({
     container: string;
     cluster: string;
   }): Promise<'removed' | 'absent'> {
-    const seen = await observeContainer(docker, input.container);
+    const seen = await observeContainer(await docker.engineFor(input.container), input.container);
     if (!seen.exists) return 'absent';
     if (seen.cluster !== input.cluster)
       throw new NotOurContainerError(
         `container ${input.container} is not labelled ${LABELS.cluster}=${input.cluster}; not removing it`,
       );
     try {
-      await docker.docker().getContainer(input.container).remove({ force: true, v: true });
+      await (await docker.engineFor(input.container)).docker().getContainer(input.container).remove({
+        force: true,
+        v: true,
+      });
     } catch (error) {
       if (isNotFound(error)) return 'absent';
       throw error;

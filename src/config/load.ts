@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import type { DockerEndpoint } from './docker-endpoint';
 import {
   ClustersFileUnreadableError,
   InvalidClusterSpecError,
@@ -91,9 +92,36 @@ function resolveSecretFiles<T>(value: T, baseDir: string): T {
   return Object.fromEntries(entries.map(([key, item]) => [key, resolveSecretFiles(item, baseDir)])) as T;
 }
 
+/** The TLS files of a Docker endpoint, absolute. */
+function resolveEndpoint(endpoint: DockerEndpoint | undefined, baseDir: string): { docker?: DockerEndpoint } {
+  if (!endpoint) return {};
+  const tls = endpoint.tls;
+  if (!tls) return { docker: endpoint };
+  return {
+    docker: {
+      ...endpoint,
+      tls: {
+        ...(tls.ca ? { ca: hostPath(baseDir, tls.ca) } : {}),
+        cert: hostPath(baseDir, tls.cert),
+        key: hostPath(baseDir, tls.key),
+      },
+    },
+  };
+}
+
 function resolvePaths(spec: ClusterSpec, baseDir: string): ClusterSpec {
   return {
     ...spec,
+    ...resolveEndpoint(spec.docker, baseDir),
+    zookeeper: { ...spec.zookeeper, ...resolveEndpoint(spec.zookeeper.docker, baseDir) },
+    jobManagers: spec.jobManagers.map((jm) => ({ ...jm, ...resolveEndpoint(jm.docker, baseDir) })),
+    taskManagers: {
+      ...spec.taskManagers,
+      containers: spec.taskManagers.containers.map((tm) => ({
+        ...tm,
+        ...resolveEndpoint(tm.docker, baseDir),
+      })),
+    },
     volumes: spec.volumes.map((v) => ({ ...v, host: hostPath(baseDir, v.host) })),
     storage: { ...spec.storage, paths: spec.storage.paths.map((p) => hostPath(baseDir, p)) },
     ...(spec.rest?.tls?.caFile && {

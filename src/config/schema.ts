@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DISK_DEFAULTS, diskSchema, HOUSEKEEPING_DEFAULTS, housekeepingSchema } from './disk-schema';
+import { dockerEndpointSchema } from './docker-endpoint';
 import {
   BOUNDS,
   containerPath,
@@ -42,6 +43,14 @@ const httpUrl = z
   )
   .transform((url) => url.replace(/\/+$/, ''));
 
+/** `docker:` of one node; absent: the cluster's `docker`, else the worker's own engine. */
+const nodeDocker = () =>
+  dockerEndpointSchema
+    .optional()
+    .describe(
+      "the Docker engine this node runs on, as a string or {host, tls}; default the cluster's docker, else the worker's own engine",
+    );
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
 /** Where a secret lives. A plain string here would put the secret into workflow history. */
@@ -71,12 +80,14 @@ export const jobManagerSchema = z.strictObject({
     .describe('ports besides REST, pinned because every container uses host networking'),
   /** Extra Flink settings for this JobManager only. */
   config: flinkConfig().default({}).describe('extra Flink settings for this JobManager only'),
+  docker: nodeDocker(),
 });
 
 export const taskManagerSchema = z.strictObject({
   container: name,
   ports: z.strictObject({ rpc: port, data: port }).optional(),
   config: flinkConfig().default({}),
+  docker: nodeDocker(),
 });
 
 export const checkpointSettingsSchema = z
@@ -283,6 +294,11 @@ export const clusterSpecSchema = z
       .string()
       .regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 1.20 or 1.20.3')
       .default('1.20'),
+    docker: dockerEndpointSchema
+      .optional()
+      .describe(
+        "the Docker engine of every node that names none, as a string (unix:///path.sock, tcp://host:port, ssh://user@host) or {host, tls}; default the worker's own engine (DOCKER_HOST, else the default socket)",
+      ),
     images: z
       .strictObject({
         flink: plainText()
@@ -306,6 +322,7 @@ export const clusterSpecSchema = z
         .regex(/^\/?[\w.-]+$/, 'must be a name such as /realtime-pipeline')
         .refine((id) => !hasDotDot(id), NO_DOT_DOT),
       container: name.optional(),
+      docker: nodeDocker(),
     }),
     ha: z.strictObject({ storageDir: storageUri() }),
     jobManagers: z.array(jobManagerSchema).min(2, 'an HA cluster needs a primary and a standby JobManager'),

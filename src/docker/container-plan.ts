@@ -1,4 +1,5 @@
 import { HOUSEKEEPING_DEFAULTS } from '../config/disk-schema';
+import { type DockerEndpoint, endpointOfNode } from '../config/docker-endpoint';
 import type { ClusterSpec, NamedCluster } from '../config/schema';
 
 /**
@@ -22,6 +23,8 @@ export interface PlannedContainer {
   ports: number[];
   /** Docker's json-file limits for the container's stdout and stderr (see create-options.ts). */
   logs?: { maxSize: string; maxFiles: number };
+  /** The engine the container is created on; absent: the worker's own. */
+  docker?: DockerEndpoint;
 }
 
 export const LABELS = {
@@ -127,5 +130,9 @@ export function planContainers(cluster: NamedCluster): PlannedContainer[] {
       logs,
     });
   }
-  return planned;
+  // Only a node that names an engine carries one: plans (and their hashes) of other nodes stay as they were.
+  return planned.map((plan) => {
+    const docker = endpointOfNode(cluster, plan.name);
+    return docker ? { ...plan, docker } : plan;
+  });
 }

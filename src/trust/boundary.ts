@@ -1,10 +1,18 @@
 import { relative, resolve } from 'node:path';
+import { endpointKey, nodePlacements } from '../config/docker-endpoint';
 import type { SpecIssue } from '../config/errors';
 import type { ClusterSpec } from '../config/schema';
 import { forbiddenMount } from '../config/spec-checks';
 import { canonicalHost } from './hosts';
 import { RESERVED_ENV, type TrustPolicy } from './policy';
-import { credentialHosts, hostPaths, pathRootsOf, type SecretRef, secretRefs } from './spec-parts';
+import {
+  credentialHosts,
+  dockerEndpoints,
+  hostPaths,
+  pathRootsOf,
+  type SecretRef,
+  secretRefs,
+} from './spec-parts';
 
 /**
  * The trust boundary for an inline spec, as a pure function: what the clusters file already
@@ -18,7 +26,15 @@ export interface Baseline {
   secretFiles: Set<string>;
   credentialHosts: Set<string>;
   pathRoots: string[];
+  /** The Docker endpoints (endpointKey) the clusters file's nodes run on. */
+  dockerHosts: Set<string>;
+  /** Each container of the clusters file and the engine it runs on (endpointKey; '' for the worker's own). */
+  containers: Map<string, string>;
 }
+
+const LOCAL_ENGINE = '';
+
+const engineOf = (docker: { host: string } | undefined) => (docker ? endpointKey(docker.host) : LOCAL_ENGINE);
 
 export function baselineOf(clusters: ClusterSpec[]): Baseline {
   const refs = clusters.flatMap((spec) => secretRefs(spec).map((r) => r.value));
@@ -27,6 +43,12 @@ export function baselineOf(clusters: ClusterSpec[]): Baseline {
     secretFiles: new Set(refs.flatMap((r) => ('fromFile' in r ? [resolve(r.fromFile)] : []))),
     credentialHosts: new Set(clusters.flatMap((spec) => credentialHosts(spec).map((c) => c.value))),
     pathRoots: clusters.flatMap(pathRootsOf).filter((root) => !forbiddenMount(root)),
+    dockerHosts: new Set(clusters.flatMap((spec) => dockerEndpoints(spec).map((e) => e.value))),
+    containers: new Map(
+      clusters.flatMap((spec) =>
+        nodePlacements(spec).map((node) => [node.container, engineOf(node.docker)] as const),
+      ),
+    ),
   };
 }
 
@@ -35,6 +57,8 @@ export const EMPTY_BASELINE: Baseline = {
   secretFiles: new Set(),
   credentialHosts: new Set(),
   pathRoots: [],
+  dockerHosts: new Set(),
+  containers: new Map(),
 };
 
 const within = (path: string, root: string): boolean => {
@@ -85,6 +109,7 @@ export function boundaryIssues(
         message: `credentials refused for ${value}: it is not a host the worker's clusters file sends credentials to (nor listed in FLINK_RUNBOOKS_INLINE_CREDENTIAL_HOSTS)`,
       });
   }
+  issues.push(...engineIssues(spec, baseline, policy));
   const roots = [...baseline.pathRoots, ...policy.pathRoots.filter((root) => !forbiddenMount(root))];
   for (const { path, value } of [...hostPaths(spec), ...inputPaths]) {
     const forbidden = forbiddenMount(value);
@@ -93,6 +118,33 @@ export function boundaryIssues(
       issues.push({
         path,
         message: `host path ${value} refused: it is under no folder the worker's clusters file uses (nor FLINK_RUNBOOKS_INLINE_PATHS)`,
+      });
+  }
+  return issues;
+}
+
+/**
+ * The Docker engines an inline spec's nodes run on: an engine the clusters file uses or one the
+ * operator listed; a node with no `docker` runs on the worker's own engine, as before. A container
+ * the clusters file places on one engine may not be placed on another: the Docker activities find
+ * a container's engine by its name.
+ */
+function engineIssues(spec: ClusterSpec, baseline: Baseline, policy: TrustPolicy): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const listed = new Set(policy.dockerHosts.map(endpointKey));
+  for (const { path, value } of dockerEndpoints(spec))
+    if (!baseline.dockerHosts.has(value) && !listed.has(value))
+      issues.push({
+        path,
+        message: `Docker engine ${value} refused: it is neither an engine the worker's clusters file uses nor listed in FLINK_RUNBOOKS_INLINE_DOCKER_HOSTS`,
+      });
+  for (const node of nodePlacements(spec)) {
+    const known = baseline.containers.get(node.container);
+    const engine = engineOf(node.docker);
+    if (known !== undefined && known !== engine)
+      issues.push({
+        path: `spec.${node.path}.container`,
+        message: `container ${node.container} refused: the worker's clusters file runs it on ${known || "the worker's own engine"}, not on ${engine || "the worker's own engine"}`,
       });
   }
   return issues;

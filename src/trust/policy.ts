@@ -4,7 +4,8 @@ import { isAbsolute, resolve } from 'node:path';
  * What the worker's operator allows a workflow input to choose, read from the worker's own
  * environment. By default a workflow may only name a cluster of the worker's clusters file; an
  * inline `spec` is refused. With inline specs allowed, the spec still uses only the secrets,
- * host paths and credential-receiving hosts of the clusters file, plus what is listed here.
+ * host paths, credential-receiving hosts and Docker engines of the clusters file, plus what is
+ * listed here.
  */
 export interface TrustPolicy {
   /** FLINK_RUNBOOKS_ALLOW_INLINE_SPECS=true */
@@ -18,6 +19,8 @@ export interface TrustPolicy {
   pathRoots: string[];
   /** FLINK_RUNBOOKS_INLINE_CREDENTIAL_HOSTS: more `host:port`s inline credentials may be sent to. */
   credentialHosts: string[];
+  /** FLINK_RUNBOOKS_INLINE_DOCKER_HOSTS: more Docker endpoints (`tcp://host:port`, ...) inline nodes may run on. */
+  dockerHosts: string[];
 }
 
 /** The worker's own secrets: never readable through an inline spec, whatever the lists say. */
@@ -41,5 +44,6 @@ export function trustPolicyFromEnv(env: NodeJS.ProcessEnv, baseDir: string): Tru
     ...(secretDir ? { secretDir: folder(secretDir) } : {}),
     pathRoots: list(env.FLINK_RUNBOOKS_INLINE_PATHS).map(folder),
     credentialHosts: list(env.FLINK_RUNBOOKS_INLINE_CREDENTIAL_HOSTS),
+    dockerHosts: list(env.FLINK_RUNBOOKS_INLINE_DOCKER_HOSTS),
   };
 }

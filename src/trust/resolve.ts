@@ -8,6 +8,7 @@ import {
   resolveClusterRef,
 } from '../config/load';
 import type { NamedCluster } from '../config/schema';
+import { workerPlacement } from '../docker/placement';
 import { type Baseline, baselineOf, boundaryIssues, EMPTY_BASELINE } from './boundary';
 import { InlineSpecRefusedError, UntrustedSpecError } from './errors';
 import { trustPolicyFromEnv } from './policy';
@@ -31,6 +32,8 @@ export async function resolveTrustedCluster(
   const inputPaths = typeof jar === 'string' ? [{ path: 'jar', value: jar }] : [];
   const issues = boundaryIssues(cluster, await baselineFrom(file), policy, inputPaths);
   if (issues.length > 0) throw new UntrustedSpecError(ref.cluster, issues);
+  // The Docker activities find a container's engine by its name.
+  workerPlacement.remember(cluster);
   return cluster;
 }
 

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { type DockerEndpoint, endpointKey } from '../config/docker-endpoint';
 import { formatPath } from '../config/errors';
 import type { ClusterSpec } from '../config/schema';
 import { connectStringHostPort, hostPort, urlHostPort } from './hosts';
@@ -81,10 +82,37 @@ export function hostPaths(spec: ClusterSpec): Array<Located<string>> {
       out.push({ path: `spec.jobs[${i}].probe.controlDir`, value: job.probe.controlDir });
   });
   for (const [i, p] of spec.disk.paths.entries()) out.push({ path: `spec.disk.paths[${i}]`, value: p });
+  for (const { path, value } of namedEndpoints(spec))
+    for (const file of ['ca', 'cert', 'key'] as const) {
+      const at = value.tls?.[file];
+      if (at) out.push({ path: `${path}.tls.${file}`, value: at });
+    }
   return out;
+}
+
+/** Every `docker:` the spec writes out (the cluster's and each node's), where it is written. */
+export function namedEndpoints(spec: ClusterSpec): Array<Located<DockerEndpoint>> {
+  const out: Array<Located<DockerEndpoint>> = [];
+  if (spec.docker) out.push({ path: 'spec.docker', value: spec.docker });
+  if (spec.zookeeper.docker) out.push({ path: 'spec.zookeeper.docker', value: spec.zookeeper.docker });
+  for (const [i, jm] of spec.jobManagers.entries())
+    if (jm.docker) out.push({ path: `spec.jobManagers[${i}].docker`, value: jm.docker });
+  for (const [i, tm] of spec.taskManagers.containers.entries())
+    if (tm.docker) out.push({ path: `spec.taskManagers.containers[${i}].docker`, value: tm.docker });
+  return out;
+}
+
+/** The Docker engines the spec reaches, each as its endpointKey, located at its `host` field. */
+export function dockerEndpoints(spec: ClusterSpec): Array<Located<string>> {
+  return namedEndpoints(spec).map(({ path, value }) => ({
+    path: `${path}.host`,
+    value: endpointKey(value.host),
+  }));
 }
 
 /** The folders a clusters file's own cluster uses: inline host paths may lie under these. */
 export function pathRootsOf(spec: ClusterSpec): string[] {
-  return hostPaths(spec).map(({ path, value }) => (/\.(jar|caFile)$/.test(path) ? dirname(value) : value));
+  return hostPaths(spec).map(({ path, value }) =>
+    /\.(jar|caFile|tls\.ca|tls\.cert|tls\.key)$/.test(path) ? dirname(value) : value,
+  );
 }
