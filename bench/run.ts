@@ -2,7 +2,7 @@
  * The benchmarks: how fast and how cheaply the runbooks restore service, against what the seeds'
  * users do today, both sides in one run on the same sandbox.
  *
- *   npm run bench -- zombie|zombie-seeds|soak|upgrade|failover|scale|cdc-restarts|all [options]
+ *   npm run bench -- zombie|zombie-seeds|soak|upgrade|failover|scale|scale-workers|cdc-restarts|all [options]
  *
  * Each benchmark starts what it needs (a Temporal dev server on a free port, workers, the bench
  * sandbox from bench/fixtures/bench-sandbox.yaml), writes bench/results/<name>-<ISO time>.json and
@@ -23,12 +23,13 @@ import type { BenchContext, Benchmark, BenchOptions } from './lib/context';
 import { formatResult, writeResult } from './lib/report';
 import { type BenchTemporal, startBenchTemporal } from './lib/temporal';
 import { runScale } from './scale';
+import { runScaleWorkers } from './scale-workers';
 import { runSoak } from './soak';
 import { runUpgrade } from './upgrade';
 import { runZombie } from './zombie';
 import { runZombieSeeds } from './zombie-seeds';
 
-const USAGE = `usage: npm run bench -- zombie|zombie-seeds|soak|upgrade|failover|scale|cdc-restarts|all [options]
+const USAGE = `usage: npm run bench -- zombie|zombie-seeds|soak|upgrade|failover|scale|scale-workers|cdc-restarts|all [options]
   --clusters FILE --cluster NAME   the sandbox (default bench/fixtures/bench-sandbox.yaml, bench-sandbox)
   --any-containers                 allow a sandbox whose containers lack the bench- prefix
   --keep-sandbox                   leave the sandbox running afterwards
@@ -40,6 +41,9 @@ const USAGE = `usage: npm run bench -- zombie|zombie-seeds|soak|upgrade|failover
   upgrade: --trials N                               trials per side (default 5)
   failover: --trials N                              drills per kind, stop-leader and kill-leader (default 3)
   scale:   --sizes 100,500,1000 --intervals 60,15 --window SECONDS (default: interval + 15 s)
+  scale-workers: --sizes N --intervals S --window SECONDS
+                                                   two workers share N monitors (default 1000, the largest size; a look
+                                                   every S s, the first interval), one is killed; no Docker
   cdc-restarts: --trials N                          restarts of the CDC job (default 50), on the CDC sandbox`;
 
 /** The benchmarks in the order `all` runs them. */
@@ -50,6 +54,7 @@ const BENCHMARKS: Record<string, Benchmark | { skipped: string }> = {
   upgrade: runUpgrade,
   failover: runFailover,
   scale: runScale,
+  'scale-workers': runScaleWorkers,
   'cdc-restarts': runCdcRestarts,
 };
 

@@ -52,17 +52,19 @@ const LAG_LIMIT_MS = 5_000;
 
 // ---------------------------------------------------------------- worker process
 
-interface WorkerProcess {
+export interface WorkerProcess {
   child: ChildProcess;
   usage(): Promise<WorkerUsage>;
   stop(): Promise<void>;
 }
 
-async function startWorkerProcess(
+/** `env`: more settings for the worker (the two-worker variant turns the payload codec on). */
+export async function startWorkerProcess(
   t: BenchTemporal,
   taskQueue: string,
   maxActivities: number,
   logFile: string,
+  env: Record<string, string> = {},
 ): Promise<WorkerProcess> {
   const out = openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/scale-worker.ts'], {
@@ -75,6 +77,7 @@ async function startWorkerProcess(
       BENCH_MAX_ACTIVITIES: String(maxActivities),
       FLINK_RUNBOOKS_METRICS: `127.0.0.1:${await freePort()}`,
       FLINK_RUNBOOKS_CODEC_KEY: '',
+      ...env,
     },
     stdio: ['ignore', out, out, 'ipc'],
   });
@@ -117,7 +120,7 @@ async function startWorkerProcess(
 // ---------------------------------------------------------------- synthetic clusters
 
 /** One synthetic cluster per job, so that each monitor has its own workflow id monitor:<key>:synthetic. */
-function replaySpec(replay: ReplayServer, key: string, intervalMs: number, quorum: string) {
+export function replaySpec(replay: ReplayServer, key: string, intervalMs: number, quorum: string) {
   const { urls } = replay.job(key);
   return {
     zookeeper: { quorum, root: '/flink', clusterId: REPLAY_CLUSTER_ID },
@@ -148,7 +151,7 @@ function replaySpec(replay: ReplayServer, key: string, intervalMs: number, quoru
 }
 
 /** The leader nodes the monitor reads on each look: Flink's format, naming the replay server. */
-async function writeLeaderNodes(quorum: string, restUrl: string): Promise<void> {
+export async function writeLeaderNodes(quorum: string, restUrl: string): Promise<void> {
   const fixtures = fileURLToPath(new URL('../test/fixtures/zookeeper/', import.meta.url));
   const withAddress = (file: string, address?: string) => {
     const data = readFileSync(join(fixtures, file));
@@ -231,7 +234,8 @@ async function recordLive(sb: BenchSandbox, log: (l: string) => void): Promise<R
 
 // ---------------------------------------------------------------- measuring
 
-async function startMonitors(
+/** `spec`: the cluster of each synthetic job (default replaySpec). */
+export async function startMonitors(
   client: Client,
   taskQueue: string,
   replay: ReplayServer,
@@ -239,6 +243,7 @@ async function startMonitors(
   intervalMs: number,
   quorum: string,
   watchMaxMs?: number,
+  spec: (key: string) => unknown = (key) => replaySpec(replay, key, intervalMs, quorum),
 ): Promise<void> {
   let next = 0;
   const startOne = async () => {
@@ -250,7 +255,7 @@ async function startMonitors(
         args: [
           {
             cluster: key,
-            spec: replaySpec(replay, key, intervalMs, quorum),
+            spec: spec(key),
             jobId: replay.job(key).jobId,
             watchMaxMs,
           },
@@ -261,7 +266,7 @@ async function startMonitors(
   await Promise.all(Array.from({ length: 20 }, startOne));
 }
 
-async function terminateMonitors(client: Client, keys: string[]): Promise<void> {
+export async function terminateMonitors(client: Client, keys: string[]): Promise<void> {
   let next = 0;
   const one = async () => {
     while (next < keys.length) {
@@ -276,7 +281,7 @@ async function terminateMonitors(client: Client, keys: string[]): Promise<void> 
 }
 
 /** Lag of each look that started in [from, to): its end minus (the previous look's start + the interval). */
-function lagsIn(replay: ReplayServer, keys: string[], intervalMs: number, from: number, to: number) {
+export function lagsIn(replay: ReplayServer, keys: string[], intervalMs: number, from: number, to: number) {
   const lags: number[] = [];
   const durations: number[] = [];
   let looked = 0;

@@ -18,8 +18,8 @@ export interface Environment {
   docker?: string;
   loadAverageAtStart: number[];
   loadAverageAtEnd?: number[];
-  /** Containers on the engine that are not the benchmark's: the machine is shared. */
-  otherContainers: number;
+  /** Containers on the engine that are not the benchmark's: the machine is shared. Null: the engine was not asked. */
+  otherContainers: number | null;
 }
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,10 +60,15 @@ function sdkVersion(): string {
   }
 }
 
-export async function collectEnvironment(ownContainerPrefix = 'bench-'): Promise<Environment> {
+/** `askDocker: false` for a benchmark that runs without Docker: the engine is not touched at all. */
+export async function collectEnvironment(
+  ownContainerPrefix = 'bench-',
+  { askDocker = true } = {},
+): Promise<Environment> {
   let dockerVersion: string | undefined;
-  let otherContainers = 0;
+  let otherContainers: number | null = askDocker ? 0 : null;
   try {
+    if (!askDocker) throw new Error('not asked');
     dockerVersion = (await docker().version()).Version;
     const running = await docker().listContainers();
     otherContainers = running.filter((c) => !(c.Names[0] ?? '').startsWith(`/${ownContainerPrefix}`)).length;

@@ -88,11 +88,20 @@ export class ReplayServer {
   readonly looks = new Map<string, Looks>();
   private readonly startTimes = new Map<string, number>();
   requests = 0;
+  /**
+   * Every request that would change a job (any method but GET: cancel, stop, savepoint, submit):
+   * a healthy synthetic job must see none.
+   */
+  readonly changes: Array<{ method: string; url: string; at: number }> = [];
 
   constructor(readonly recording: Recording) {}
 
   async listen(): Promise<void> {
-    this.server = createServer((req, res) => this.handle(req.url ?? '/', res));
+    this.server = createServer((req, res) => {
+      if (req.method !== 'GET')
+        this.changes.push({ method: req.method ?? '?', url: req.url ?? '/', at: Date.now() });
+      this.handle(req.url ?? '/', res);
+    });
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as { port: number }).port;

@@ -90,7 +90,7 @@ export function formatResult(result: BenchResult, path?: string): string {
   return [
     `== ${result.benchmark}: ${result.summary}`,
     `   ${env.cpu.model}, ${env.cpu.cores} cores, ${env.memoryGb} GB; node ${env.node}; Flink ${env.flink ?? 'n/a'}; Temporal ${env.temporal.cli} (server ${env.temporal.server})`,
-    `   load average at start ${env.loadAverageAtStart.join(' ')}; ${env.otherContainers} other containers running on the machine`,
+    `   load average at start ${env.loadAverageAtStart.join(' ')}; ${env.otherContainers === null ? 'the Docker engine not asked' : `${env.otherContainers} other containers running on the machine`}`,
     '',
     ...result.tables.flatMap((t) => [formatTable(t), '']),
     formatTable(goals),

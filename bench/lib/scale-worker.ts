@@ -13,6 +13,8 @@ import { createWorker } from '../../src/worker';
 
 export interface WorkerUsage {
   at: number;
+  /** The worker's identity, as the server records it on the activities it runs. */
+  identity: string;
   cpu: NodeJS.CpuUsage;
   rss: number;
   heapUsed: number;
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     if (message === 'usage') {
       const report: WorkerUsage = {
         at: Date.now(),
+        identity: worker.options.identity,
         cpu: process.cpuUsage(),
         rss: process.memoryUsage().rss,
         heapUsed: process.memoryUsage().heapUsed,

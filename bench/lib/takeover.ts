@@ -1,0 +1,171 @@
+/**
+ * Pure parts of the two-worker takeover benchmark (bench/scale-workers.ts): which watches a
+ * killed worker held, when each one heartbeated again from another worker, the alerts received
+ * twice, and the verdicts.
+ */
+import { percentile, round } from './report';
+
+/** One look at a monitor's pending watchJob activity (from describe()). */
+export interface WatchSighting {
+  workflowId: string;
+  /** The worker that ran (or last ran) the current attempt. */
+  identity?: string;
+  attempt: number;
+  /** When the current attempt was started by a worker (ms since epoch). */
+  startedAt?: number;
+  /** The attempt's latest heartbeat as the server recorded it (ms since epoch). */
+  heartbeatAt?: number;
+}
+
+/** The watches `identity` held at the kill: the latest sighting of each monitor names it. */
+export function heldBy(sightings: WatchSighting[], identity: string): string[] {
+  const latest = new Map<string, WatchSighting>();
+  for (const s of sightings) latest.set(s.workflowId, s);
+  return [...latest.values()].filter((s) => s.identity === identity).map((s) => s.workflowId);
+}
+
+export interface Takeover {
+  workflowId: string;
+  /** The worker that took the watch over. */
+  identity: string;
+  /** Kill → the new attempt started on the other worker (ms). */
+  pickedUpMs?: number;
+  /** Kill → its first heartbeat from the other worker that was seen (ms). */
+  heartbeatMs: number;
+}
+
+/**
+ * For each watch the killed worker held, its takeover: the earliest heartbeat after the kill that
+ * a sighting shows from another worker. Watches with none are lost.
+ */
+export function matchTakeovers(
+  held: string[],
+  killedIdentity: string,
+  killAt: number,
+  sightings: WatchSighting[],
+): { takeovers: Takeover[]; lost: string[] } {
+  const best = new Map<string, Takeover>();
+  for (const s of sightings) {
+    if (!held.includes(s.workflowId)) continue;
+    if (!s.identity || s.identity === killedIdentity) continue;
+    if (s.heartbeatAt === undefined || s.heartbeatAt <= killAt) continue;
+    const heartbeatMs = s.heartbeatAt - killAt;
+    const seen = best.get(s.workflowId);
+    if (seen && seen.heartbeatMs <= heartbeatMs) continue;
+    best.set(s.workflowId, {
+      workflowId: s.workflowId,
+      identity: s.identity,
+      pickedUpMs: s.startedAt !== undefined && s.startedAt > killAt ? s.startedAt - killAt : undefined,
+      heartbeatMs,
+    });
+  }
+  return {
+    takeovers: held.flatMap((id) => {
+      const t = best.get(id);
+      return t ? [t] : [];
+    }),
+    lost: held.filter((id) => !best.has(id)),
+  };
+}
+
+export interface Spread {
+  p50?: number;
+  p95?: number;
+  max?: number;
+  n: number;
+}
+
+export function spreadOf(values: number[]): Spread {
+  return {
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    max: values.length ? Math.max(...values) : undefined,
+    n: values.length,
+  };
+}
+
+/** A worker's cost scaled to 1,000 monitored jobs; undefined when it held none. */
+export function perThousandJobs(value: number, jobs: number): number | undefined {
+  return jobs > 0 ? round((value * 1000) / jobs, 3) : undefined;
+}
+
+/** An alert as the webhook channel posts it (src/alerts/format.ts WebhookMessage), the fields that tell one apart. */
+export interface ReceivedAlert {
+  incidentKey?: unknown;
+  verdict?: unknown;
+  severity?: unknown;
+  resolved?: unknown;
+  title?: unknown;
+}
+
+/** Alerts received more than once: the same incident, verdict, severity, title and resolution again. */
+export function duplicateAlerts(alerts: ReceivedAlert[]): number {
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (const a of alerts) {
+    const key = JSON.stringify([a.incidentKey, a.verdict, a.severity, a.resolved === true, a.title]);
+    if (seen.has(key)) duplicates++;
+    else seen.add(key);
+  }
+  return duplicates;
+}
+
+export interface TakeoverOutcome {
+  held: number;
+  lost: number;
+  takeoverMaxMs?: number;
+  heartbeatTimeoutMs: number;
+  restarts: number;
+  duplicateAlerts: number;
+  /** Watches each worker held before the kill. */
+  heldPerWorker: number[];
+}
+
+export interface Verdict {
+  goal: string;
+  target: string;
+  measured: string;
+  verdict: 'pass' | 'fail' | 'not-measured';
+}
+
+export function takeoverVerdicts(o: TakeoverOutcome): Verdict[] {
+  const shared = o.heldPerWorker.length >= 2 && o.heldPerWorker.every((n) => n > 0);
+  return [
+    {
+      goal: 'both workers hold watches before the kill (one task queue, shared monitors)',
+      target: 'each worker > 0',
+      measured: o.heldPerWorker.join(' and '),
+      verdict: shared ? 'pass' : 'fail',
+    },
+    {
+      goal: 'every watch the killed worker held continues on the other worker',
+      target: '0 monitors lost',
+      measured: `${o.lost} lost of ${o.held}`,
+      verdict: o.held === 0 ? 'not-measured' : o.lost === 0 ? 'pass' : 'fail',
+    },
+    {
+      goal: 'each watch heartbeats again from the survivor within the activity heartbeat timeout',
+      target: `max ≤ ${o.heartbeatTimeoutMs / 1000} s after the kill`,
+      measured:
+        o.takeoverMaxMs === undefined ? 'no takeover seen' : `max ${round(o.takeoverMaxMs / 1000, 1)} s`,
+      verdict:
+        o.takeoverMaxMs === undefined
+          ? 'not-measured'
+          : o.takeoverMaxMs <= o.heartbeatTimeoutMs && o.lost === 0
+            ? 'pass'
+            : 'fail',
+    },
+    {
+      goal: 'no job restarted',
+      target: '0 cancel, stop or submit requests at the Flink REST API',
+      measured: String(o.restarts),
+      verdict: o.restarts === 0 ? 'pass' : 'fail',
+    },
+    {
+      goal: 'no duplicate alert',
+      target: '0 alerts received twice',
+      measured: String(o.duplicateAlerts),
+      verdict: o.duplicateAlerts === 0 ? 'pass' : 'fail',
+    },
+  ];
+}
