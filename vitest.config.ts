@@ -109,6 +109,8 @@ export default defineConfig({
               new URL('./sandbox/clusters-flink-2.3.yaml', import.meta.url),
             ),
             SANDBOX_CLUSTER: 'realtime-pipeline-flink2',
+            // Its first deploy hands the runbook the same cluster on 1.20 as an inline spec.
+            FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true',
           },
           poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 5 },

@@ -51,11 +51,12 @@ export function prepareSandbox(): void {
 
 /**
  * The Flink 2.3 sandbox's parts (sandbox/clusters-flink-2.3.yaml): the Docker engine, the
- * flink-runbooks/flink:2.3.0 image (and the shared base and ZooKeeper ones) and the FLIP-27
- * sample job's jars, which run on 1.20 and 2.3 alike. Each step is a no-op when already done.
+ * flink-runbooks/flink:2.3.0 image and the 1.20.3 one it is moved from (and the shared base and
+ * ZooKeeper ones) and the FLIP-27 sample job's jars, which run on 1.20 and 2.3 alike. Each step is a no-op when already done.
  */
 export function prepareFlink2Sandbox(): void {
   run('scripts/ensure-docker.sh');
+  run('sandbox/images/build.sh');
   run('sandbox/images/build.sh', [], { FLINK_VERSION: '2.3.0' });
   run('sandbox/job-source/build.sh', [jarsDir()]);
 }

@@ -3,8 +3,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sandboxDown } from '../../scripts/lib/sandbox';
+import type { NamedCluster } from '../../src/config/schema';
 import { readCommittedRows } from '../../src/output/files';
 import { checkSequence } from '../../src/output/sequence';
+import { type DeployResult, stepTimings } from '../../src/policy/deploy-report';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { useTemporalClient } from '../../src/temporal/client-holder';
 import { pollUntil } from '../../src/util/poll';
@@ -16,9 +18,11 @@ import { committedSequence, type Sandbox, sandbox, setFault, waitForJobState } f
 
 /**
  * The runbooks' core on Flink 2.3 (sandbox/clusters-flink-2.3.yaml: the same HA shape as the 1.20
- * sandbox, the FLIP-27 sample job): deploy from nothing, the monitor repairing a stall, a
- * savepoint, an upgrade v1 → v2 by stop-with-savepoint and a drill stopping the leader. One job
- * runs through all of them, so its committed sequence is checked whole at every step.
+ * sandbox, the FLIP-27 sample job, which runs on both): deploy from nothing on 1.20, the move to
+ * 2.3 by the deploy runbook (the seeds' quarterly dependency update), then on 2.3 the monitor
+ * repairing a stall, a savepoint, an upgrade v1 → v2 by stop-with-savepoint and a drill stopping
+ * the leader. One job's state runs through all of them, so its committed sequence is checked
+ * whole at every step.
  */
 let sb: Sandbox;
 let connection: Connection;
@@ -59,6 +63,16 @@ afterAll(async () => {
   await connection?.close();
   if (process.env.SANDBOX_KEEP !== '1' && sb) await sandboxDown(sb.cluster);
 });
+
+async function deployRun(input: { spec?: Record<string, unknown> }): Promise<DeployResult> {
+  const result = await client.workflow.execute(deploy, {
+    taskQueue,
+    workflowId: `flink2-deploy-${randomUUID()}`,
+    args: [{ cluster: sb.cluster.name, ...input }],
+  });
+  console.log(`flink2 deploy: ${result.headline} — ${stepTimings(result.steps)}`);
+  return result;
+}
 
 const monitor = () => client.workflow.getHandle(monitorWorkflowId(sb.cluster.name, sb.job.name));
 
@@ -101,18 +115,32 @@ async function liveJobs(): Promise<string[]> {
 }
 
 describe('the runbooks on Flink 2.3', () => {
-  it('deploy from nothing: five containers on flink-runbooks/flink:2.3.0, one job running, a monitor watching it', async () => {
-    const result = await client.workflow.execute(deploy, {
-      taskQueue,
-      workflowId: `flink2-deploy-${randomUUID()}`,
-      args: [{ cluster: sb.cluster.name }],
-    });
-    console.log(`flink2 deploy: ${result.headline} (${(result.totalMs / 1000).toFixed(1)} s)`);
+  it('deploy from nothing on Flink 1.20: the same cluster and FLIP-27 job on flink-runbooks/flink:1.20.3', async () => {
+    const { name: _name, ...spec } = structuredClone(sb.cluster) as NamedCluster;
+    const on120 = {
+      ...spec,
+      flinkVersion: '1.20',
+      images: { ...spec.images, flink: 'flink-runbooks/flink:1.20.3' },
+    };
+    const result = await deployRun({ spec: on120 });
     expect(result.outcome).toBe('deployed');
     jobId = result.jobId as string;
     expect(await waitForJobState(sb, jobId, ['RUNNING'])).toBe('RUNNING');
-    const overview = await sb.rest.call((c) => c.overview());
-    expect(overview['flink-version']).toBe('2.3.0');
+    expect((await sb.rest.call((c) => c.dashboardConfig()))['flink-version']).toBe('1.20.3');
+    await expectSequenceWhole();
+  });
+
+  it('moved to 2.3 by the deploy runbook: stopped with a savepoint on 1.20, every Flink container recreated on 2.3.0, the job restored from that savepoint, nothing lost or doubled', async () => {
+    const result = await deployRun({});
+    expect(result.outcome).toBe('deployed');
+    expect(result.previousJobId).toBe(jobId);
+    expect(result.savepoint).toMatch(/^file:\/opt\/flink\/savepoints\/savepoint-/);
+    expect(result.restoredFrom).toBe(result.savepoint);
+    jobId = result.jobId as string;
+    expect(await waitForJobState(sb, jobId, ['RUNNING'])).toBe('RUNNING');
+    expect((await sb.rest.call((c) => c.dashboardConfig()))['flink-version']).toBe('2.3.0');
+    expect(await liveJobs()).toEqual([jobId]);
+    // The move hands the job to a monitor, as every deploy does.
     expect(result.monitorWorkflowId).toBe(monitorWorkflowId(sb.cluster.name, sb.job.name));
     await waitForMonitor(
       (s) => s.verdict === 'healthy' && s.jobId === jobId,
