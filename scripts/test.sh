@@ -25,7 +25,7 @@ VITEST_JSON_REPORT=.data/test-results-1-fast.json \
 beside() {
   local crash=0
   VITEST_JSON_REPORT=.data/test-results-3-crash.json \
-    timeout --kill-after=60 30m npx vitest run --project crash || crash=1
+    timeout --kill-after=60 35m npx vitest run --project crash || crash=1
   VITEST_JSON_REPORT=.data/test-results-4-flink2.json \
     timeout --kill-after=60 20m npx vitest run --project flink2 || crash=1
   return "$crash"
