@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sandboxDown } from '../../scripts/lib/sandbox';
 import type { NamedCluster } from '../../src/config/schema';
 import { readCommittedRows } from '../../src/output/files';
-import { checkSequence } from '../../src/output/sequence';
 import { type DeployResult, stepTimings } from '../../src/policy/deploy-report';
 import type { MonitorStatus } from '../../src/policy/monitor-state';
 import { useTemporalClient } from '../../src/temporal/client-holder';
@@ -14,7 +13,7 @@ import { createWorker } from '../../src/worker';
 import { deploy, failoverDrill, takeSavepoint, upgrade } from '../../src/workflows';
 import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api';
 import { readLeaders } from '../../src/zookeeper/leader';
-import { committedSequence, type Sandbox, sandbox, setFault, waitForJobState } from '../helpers/sandbox';
+import { expectSequenceWhole, type Sandbox, sandbox, setFault, waitForJobState } from '../helpers/sandbox';
 
 /**
  * The runbooks' core on Flink 2.3 (sandbox/clusters-flink-2.3.yaml: the same HA shape as the 1.20
@@ -89,24 +88,6 @@ async function waitForMonitor(test: (s: MonitorStatus) => boolean, what: string)
   });
 }
 
-/** New committed rows since `before`, and the whole sequence with no gap and no duplicate. */
-async function expectSequenceWhole(): Promise<number> {
-  const before = checkSequence(await committedSequence(sb)).last ?? -1;
-  let report = checkSequence(await committedSequence(sb));
-  await pollUntil(
-    async () => {
-      report = checkSequence(await committedSequence(sb));
-      const whole = report.gaps.length === 0 && report.duplicates.length === 0;
-      return (report.last ?? -1) > before && whole ? report : undefined;
-    },
-    { timeoutMs: 120_000, what: 'new committed rows, with nothing missing' },
-  ).catch(() => undefined);
-  expect(report.last ?? -1).toBeGreaterThan(before);
-  expect(report.gaps).toEqual([]);
-  expect(report.duplicates).toEqual([]);
-  return report.last ?? -1;
-}
-
 async function liveJobs(): Promise<string[]> {
   const jobs = await sb.rest.call((c) => c.jobsOverview());
   return jobs
@@ -127,7 +108,7 @@ describe('the runbooks on Flink 2.3', () => {
     jobId = result.jobId as string;
     expect(await waitForJobState(sb, jobId, ['RUNNING'])).toBe('RUNNING');
     expect((await sb.rest.call((c) => c.dashboardConfig()))['flink-version']).toBe('1.20.3');
-    await expectSequenceWhole();
+    await expectSequenceWhole(sb);
   });
 
   it('moved to 2.3 by the deploy runbook: stopped with a savepoint on 1.20, every Flink container recreated on 2.3.0, the job restored from that savepoint, nothing lost or doubled', async () => {
@@ -146,7 +127,7 @@ describe('the runbooks on Flink 2.3', () => {
       (s) => s.verdict === 'healthy' && s.jobId === jobId,
       'the monitor seeing the job healthy',
     );
-    await expectSequenceWhole();
+    await expectSequenceWhole(sb);
   });
 
   it('monitor: a stalled FLIP-27 source (checkpoints expire, RUNNING) is restarted from its latest checkpoint', async () => {
@@ -166,7 +147,7 @@ describe('the runbooks on Flink 2.3', () => {
     expect(end.jobId).not.toBe(jobId);
     jobId = end.jobId as string;
     expect(await liveJobs()).toEqual([jobId]);
-    await expectSequenceWhole();
+    await expectSequenceWhole(sb);
   });
 
   it('takeSavepoint: a complete savepoint under the savepoint directory, the job untouched', async () => {
@@ -193,7 +174,7 @@ describe('the runbooks on Flink 2.3', () => {
     expect(result.runningJobId).not.toBe(jobId);
     jobId = result.runningJobId as string;
     expect(await liveJobs()).toEqual([jobId]);
-    await expectSequenceWhole();
+    await expectSequenceWhole(sb);
     const rows = await pollUntil(
       async () => {
         const all = await readCommittedRows(sb.outputDir);
@@ -219,6 +200,6 @@ describe('the runbooks on Flink 2.3', () => {
     const status = (await monitor().query(statusQuery)) as MonitorStatus;
     expect(status.lease).toBeUndefined();
     expect(await liveJobs()).toEqual([jobId]);
-    await expectSequenceWhole();
+    await expectSequenceWhole(sb);
   });
 });

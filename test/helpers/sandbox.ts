@@ -1,10 +1,12 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { loadSandbox, SANDBOX_FILE, sandboxContainers, sandboxUp } from '../../scripts/lib/sandbox';
 import type { JobSpec, NamedCluster } from '../../src/config/schema';
 import { FlinkClusterClient } from '../../src/flink/cluster-client';
 import type { JobState } from '../../src/flink/types';
 import { readCommittedRows } from '../../src/output/files';
+import { checkSequence } from '../../src/output/sequence';
 import { pollUntil } from '../../src/util/poll';
 
 /** The sandbox cluster and its sample job, with the knobs the tests turn. */
@@ -101,4 +103,26 @@ export async function waitForCheckpointAfter(sb: Sandbox, jobId: string, after: 
 
 export async function committedSequence(sb: Sandbox): Promise<number[]> {
   return (await readCommittedRows(sb.outputDir)).map((row) => Number(row[0]));
+}
+
+/**
+ * New committed rows after this call, and the whole sequence without a gap or a duplicate. The
+ * sink's subtasks commit their files one after the other: a read between two commits sees the
+ * newest rows of one subtask only, so the check waits for a read with nothing missing (a lost
+ * row never comes back) and asserts on the last read.
+ */
+export async function expectSequenceWhole(sb: Sandbox): Promise<void> {
+  const before = checkSequence(await committedSequence(sb)).last ?? -1;
+  let report = checkSequence(await committedSequence(sb));
+  await pollUntil(
+    async () => {
+      report = checkSequence(await committedSequence(sb));
+      const whole = report.gaps.length === 0 && report.duplicates.length === 0;
+      return (report.last ?? -1) > before && whole ? report : undefined;
+    },
+    { timeoutMs: 120_000, what: 'new committed rows, with nothing missing' },
+  ).catch(() => undefined);
+  expect(report.last ?? -1).toBeGreaterThan(before);
+  expect(report.gaps).toEqual([]);
+  expect(report.duplicates).toEqual([]);
 }
