@@ -37,13 +37,13 @@ echo "$*" > "$FAKE_DIR/dockerd.args"
 ls /proc/$$/fd > "$FAKE_DIR/dockerd.fds"
 while [ $# -gt 0 ]; do [ "$1" = "--pidfile" ] && echo $$ > "$2"; shift; done
 touch "$FAKE_DIR/up"
-exec sleep 60
+exec sleep 20
 `;
 
 describe('scripts/ensure-second-docker.sh', () => {
   const daemons: number[] = [];
   afterEach(() => {
-    for (const pid of daemons.splice(0)) {
+    for (const pid of new Set(daemons.splice(0))) {
       try {
         process.kill(pid);
       } catch {}
@@ -76,7 +76,12 @@ describe('scripts/ensure-second-docker.sh', () => {
     /** Runs the script under a lock whose descriptor it inherits (flock without --close). */
     const run = (...images: string[]) =>
       spawnSync('flock', [lock, 'bash', SCRIPT, ...images], { env, encoding: 'utf8', timeout: 30_000 });
-    const cleanup = () => rmSync(dir, { recursive: true, force: true });
+    const cleanup = () => {
+      // The fake daemon wrote its own pid: end it even when the test failed before reading it.
+      const pidFile = join(dir, 'run/docker-b/dockerd.pid');
+      if (existsSync(pidFile)) daemons.push(Number(readFileSync(pidFile, 'utf8')));
+      rmSync(dir, { recursive: true, force: true });
+    };
     return { dir, sock, lock, run, cleanup };
   }
 
@@ -85,8 +90,6 @@ describe('scripts/ensure-second-docker.sh', () => {
     try {
       const result = m.run();
       expect(result.status, result.stderr).toBe(0);
-      const pid = Number(readFileSync(join(m.dir, 'run/docker-b/dockerd.pid'), 'utf8'));
-      daemons.push(pid);
       expect(result.stdout).toContain(`DOCKER_B_HOST=unix://${m.sock}`);
       const args = readFileSync(join(m.dir, 'dockerd.args'), 'utf8').trim().split(' ');
       const flag = (name: string) => args[args.indexOf(name) + 1];
