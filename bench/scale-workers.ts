@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import { msToNumber, optionalTsToMs } from '@temporalio/common/lib/time';
 import { watchHeartbeat } from '../src/cli/newest-look';
 import { dataConverterFromEnv } from '../src/temporal/codec';
@@ -55,6 +56,15 @@ const HEARTBEAT_TIMEOUT_MS = msToNumber(WORKER_LOSS_NOTICED_WITHIN);
 /** How long after the kill a watch may take before it counts as lost. */
 const TAKEOVER_LIMIT_MS = 120_000;
 
+/** The first heartbeat detail, decoded as the client decodes everything (payload codec included). */
+async function decodeDetails(client: Client, payloads: Payload[]): Promise<{ at?: unknown } | undefined> {
+  if (payloads.length === 0) return undefined;
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let decoded = payloads;
+  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return decoded[0] && payloadConverter.fromPayload<{ at?: unknown }>(decoded[0]);
+}
+
 /** The pending watch of each monitor, `concurrency` describes at a time. */
 async function sightWatches(client: Client, ids: string[], concurrency = 20): Promise<WatchSighting[]> {
   const found: WatchSighting[] = [];
@@ -68,12 +78,14 @@ async function sightWatches(client: Client, ids: string[], concurrency = 20): Pr
         .catch(() => undefined);
       const watch = d?.raw.pendingActivities?.find((a) => a.activityType?.name === 'watchJob');
       if (!watch) continue;
+      const details = await decodeDetails(client, watch.heartbeatDetails?.payloads ?? []);
       found.push({
         workflowId,
         identity: watch.lastWorkerIdentity || undefined,
         attempt: watch.attempt ?? 1,
         startedAt: optionalTsToMs(watch.lastStartedTime),
         heartbeatAt: optionalTsToMs(watch.lastHeartbeatTime),
+        lookAt: typeof details?.at === 'number' ? details.at : undefined,
       });
     }
   };
@@ -164,9 +176,19 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
   const keys = Array.from({ length: jobs }, (_, i) => `replayw-${String(i + 1).padStart(4, '0')}`);
   const ids = keys.map((k) => monitorWorkflowId(k, 'synthetic'));
   // Each job's sink folder with a committed part file, kept fresh: the watch scans it every look.
+  // One job in 20 also has an in-progress file that was never committed (20 minutes old, past the
+  // 10-minute limit): degraded, which alerts once and never restarts the job, so the alerts a
+  // takeover could repeat exist.
+  const degraded = keys.filter((_, i) => i % 20 === 0);
+  const stuckAt = new Date(Date.now() - 20 * 60_000);
   for (const key of keys) {
     mkdirSync(join(outRoot, key), { recursive: true });
     writeFileSync(join(outRoot, key, 'part-0-0.csv'), '1,synthetic\n');
+  }
+  for (const key of degraded) {
+    const stuck = join(outRoot, key, '.part-0-1.csv.inprogress.0b5e');
+    writeFileSync(stuck, '2,synthetic\n');
+    utimesSync(stuck, stuckAt, stuckAt);
   }
   const freshen = setInterval(() => {
     const now = new Date();
@@ -215,8 +237,12 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
     const lookedAt = (n: number, since = 0) =>
       keys.filter((k) => (replay.looks.get(k)?.starts.filter((s) => s >= since).length ?? 0) >= n).length;
     const warmUntil = Date.now() + 3 * intervalMs + 60_000;
-    while (lookedAt(2) < jobs && Date.now() < warmUntil) await sleep(1_000);
-    log(`${lookedAt(2)} of ${jobs} jobs looked at twice; measuring both workers for ${windowMs / 1000} s`);
+    while (lookedAt(3) < jobs && Date.now() < warmUntil) await sleep(1_000);
+    while (receiver.bodies.length < degraded.length && Date.now() < warmUntil) await sleep(1_000);
+    const alertsBeforeKill = receiver.bodies.length;
+    log(
+      `${lookedAt(3)} of ${jobs} jobs looked at three times; ${alertsBeforeKill} alerts for the ${degraded.length} degraded jobs; measuring both workers for ${windowMs / 1000} s`,
+    );
 
     // --- both workers, steady ---
     const before0 = [await a.usage(), await b.usage()];
@@ -252,6 +278,7 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
     const killed = identities[0] as string;
     const survivor = identities[1] as string;
     const held = heldBy(atKill, killed);
+    const degradedHeld = degraded.filter((k) => held.includes(monitorWorkflowId(k, 'synthetic'))).length;
     const changesBefore = replay.changes.length;
     const killAt = Date.now();
     a.child.kill('SIGKILL');
@@ -304,6 +331,7 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
     const changes = replay.changes.length;
     const alerts = receiver.bodies as ReceivedAlert[];
     const duplicates = duplicateAlerts(alerts);
+    const alertedJobs = new Set(alerts.map((a) => a.incidentKey)).size;
 
     const goals = takeoverVerdicts({
       held: held.length,
@@ -313,6 +341,9 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
       restarts: changes,
       duplicateAlerts: duplicates,
       heldPerWorker,
+      degraded: degraded.length,
+      degradedHeld,
+      alertedJobs,
     });
     const workerRows = [...before, after];
     const tables: Table[] = [
@@ -352,6 +383,7 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
           'max s',
           'kill → picked up p50 s',
           'jobs restarted',
+          'degraded jobs (on the killed worker)',
           'alerts',
           'duplicate alerts',
         ],
@@ -365,6 +397,7 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
             secondsOf(heartbeat.max),
             secondsOf(pickedUp.p50),
             changes,
+            `${degraded.length} (${degradedHeld})`,
             alerts.length,
             duplicates,
           ],
@@ -379,7 +412,7 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
       finishedAt: finishedAt.toISOString(),
       durationS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
       environment: { ...environment, loadAverageAtEnd: loadavg().map((l) => round(l, 2)) },
-      settings: `${jobs} synthetic jobs answered by a replay server (checkpoints every 2 s, all healthy), one monitor each, a look every ${intervalS} s; two worker processes on one task queue, each with room for ${jobs + 50} activities; the payload codec on (AES-GCM, FLINK_RUNBOOKS_CODEC_KEY) and an output scan of each job's sink folder on every look, both of which the one-worker scale figures leave out; an alert webhook to a local HTTP receiver; ZooKeeper a local Java process; steady windows of ${windowMs / 1000} s`,
+      settings: `${jobs} synthetic jobs answered by a replay server (checkpoints every 2 s; one job in 20 degraded by a stuck in-progress file, the others healthy), one monitor each, a look every ${intervalS} s; two worker processes on one task queue, each with room for ${jobs + 50} activities; the payload codec on (AES-GCM, FLINK_RUNBOOKS_CODEC_KEY) and an output scan of each job's sink folder on every look, both of which the one-worker scale figures leave out; an alert webhook to a local HTTP receiver; ZooKeeper a local Java process; steady windows of ${windowMs / 1000} s`,
       figures: {
         jobs,
         intervalS,
@@ -412,6 +445,10 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
         changesBeforeKill: changesBefore,
         restartRequests: replay.changes.slice(0, 20),
         alerts: fig(alerts.length, 'alerts received'),
+        alertsBeforeKill,
+        degradedJobs: degraded.length,
+        degradedHeldByKilledWorker: degradedHeld,
+        alertedJobs,
         duplicateAlerts: fig(duplicates, 'alerts received twice'),
         codec,
         monitorsRunningAtEnd: monitorsRunning,
@@ -433,8 +470,8 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
       tables,
       notes: [
         'The Flink side is a REPLAY: bench/lib/replay-server.ts answers the monitors for the synthetic jobs with REST responses recorded from the sandbox (test/fixtures/flink-1.20). The workflows, both worker processes, the Temporal dev server, ZooKeeper (ZooKeeperServerMain from the local flink-shaded-zookeeper jar), the sink folders and the alert receiver are real.',
-        `Takeover: from the SIGKILL until the server records a heartbeat of that monitor's watchJob activity from the surviving worker (describe() of each monitor, its pending activity's lastWorkerIdentity and lastHeartbeatTime, polled until every watch has one). A poll may see a later heartbeat than the first, so the figures are upper bounds. "Picked up" is the new attempt's start on the survivor. The server notices the lost worker when a watch's heartbeat is ${HEARTBEAT_TIMEOUT_MS / 1000} s overdue (WORKER_LOSS_NOTICED_WITHIN); the retry then waits its 1 s initial interval.`,
-        'Restarts: any request other than GET that reaches the replay server (a cancel, stop, savepoint or submit). Alerts: bodies the webhook channel posted to the receiver; a duplicate is the same incident, verdict, severity, title and resolution received again.',
+        `Takeover: from the SIGKILL until that monitor's watchJob activity heartbeats from the surviving worker (describe() of each monitor, polled until every watch has one: its pending activity's lastWorkerIdentity, and the earlier of its lastHeartbeatTime and the look its heartbeat details report, which the watch sends right after each look). "Picked up" is the new attempt's start on the survivor. The server notices the lost worker when a watch's heartbeat is ${HEARTBEAT_TIMEOUT_MS / 1000} s overdue (WORKER_LOSS_NOTICED_WITHIN); the retry then waits its 1 s initial interval.`,
+        'Restarts: any request other than GET that reaches the replay server (a cancel, stop, savepoint or submit). Alerts: bodies the webhook channel posted to the receiver; a duplicate is the same incident, verdict, severity, title and resolution received again. One job in 20 is degraded on purpose (an in-progress file in its sink folder, never committed, 20 minutes old): its monitor alerts once before the kill, and must not alert again when its watch moves to the other worker.',
         "Worker CPU and RSS are each worker process's own process.cpuUsage() and memoryUsage().rss over the steady window; per 1,000 jobs scales them by the watches that worker held (its pending watchJob activities). Memory per 1,000 jobs is the RSS over that worker's idle RSS before any monitor started.",
         `The machine is shared and has ${environment.cpu.cores} cores; the Docker engine was not asked (this benchmark does not use it). Load average ${environment.loadAverageAtStart.join(' ')} at the start.`,
       ],

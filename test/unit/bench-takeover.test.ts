@@ -54,6 +54,14 @@ describe('matchTakeovers', () => {
     expect(lost).toEqual(['m1', 'm2']);
   });
 
+  it('dates the takeover by the look the details report when the server has a later heartbeat', () => {
+    const seen = { ...sight('m1', 'b', KILL + 9_000), lookAt: KILL + 6_000 };
+    const stale = { ...sight('m1', 'b', KILL + 9_500), lookAt: KILL - 30_000 };
+    const { takeovers } = matchTakeovers(['m1'], 'a', KILL, [stale, seen]);
+    expect(takeovers[0]?.heartbeatMs).toBe(6_000);
+    expect(matchTakeovers(['m1'], 'a', KILL, [stale]).takeovers[0]?.heartbeatMs).toBe(9_500);
+  });
+
   it('leaves pickedUp out when the attempt started before the kill', () => {
     const { takeovers } = matchTakeovers(['m1'], 'a', KILL, [sight('m1', 'b', KILL + 2_000, KILL - 50)]);
     expect(takeovers[0]?.pickedUpMs).toBeUndefined();
@@ -99,6 +107,9 @@ describe('takeoverVerdicts', () => {
     restarts: 0,
     duplicateAlerts: 0,
     heldPerWorker: [10, 12],
+    degraded: 2,
+    degradedHeld: 1,
+    alertedJobs: 2,
   };
   const verdicts = (o: TakeoverOutcome) => takeoverVerdicts(o).map((v) => v.verdict);
 
@@ -114,6 +125,11 @@ describe('takeoverVerdicts', () => {
     expect(verdicts({ ...good, lost: 1 })[2]).toBe('fail');
     expect(verdicts({ ...good, restarts: 1 })[3]).toBe('fail');
     expect(verdicts({ ...good, duplicateAlerts: 1 })[4]).toBe('fail');
+    expect(verdicts({ ...good, alertedJobs: 1 })[4]).toBe('fail');
+  });
+
+  it('does not call the alerts checked when the killed worker watched no degraded job', () => {
+    expect(verdicts({ ...good, degradedHeld: 0 })[4]).toBe('not-measured');
   });
 
   it('says not measured when the killed worker held nothing', () => {
