@@ -23,6 +23,7 @@ export const REPORTED: Array<{ benchmark: string; title: string }> = [
   { benchmark: 'upgrade', title: 'Upgrade v1 → v2: downtime' },
   { benchmark: 'failover', title: 'Failover drills' },
   { benchmark: 'scale', title: 'Monitoring cost' },
+  { benchmark: 'scale-workers', title: 'More than one worker: a worker killed, its watches taken over' },
 ];
 
 /** The parts of a result file (bench/lib/report.ts BenchResult) the table uses. */
