@@ -41,7 +41,11 @@ export const drillAdaptersFrom = ({
     probeJobManagers: (jobManagers, access) => probeEachJobManager(jobManagers, access, flink),
   },
   zookeeper,
-  output: { freshness: outputFreshness, sequence: outputSequence },
+  // An output read in a container goes to that container's engine.
+  output: {
+    freshness: (output, windowMs, exec = docker.execInContainer) => outputFreshness(output, windowMs, exec),
+    sequence: outputSequence,
+  },
   reports: { renderChart: renderChartSvg, write: writeReportFiles },
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { standardAdapters } from '../../src/activities/adapters';
 import { createActivities } from '../../src/activities/create';
+import { drillAdaptersFrom } from '../../src/activities/drill-adapters';
 import type { DockerEndpoint, PlacedCluster } from '../../src/config/docker-endpoint';
 import { parseClustersFile } from '../../src/config/load';
 import type { NamedCluster } from '../../src/config/schema';
@@ -153,6 +154,23 @@ describe('a drill against a cluster whose standby JobManager runs on engine B', 
       'C containerLogs tm-2',
       'B execInContainer jm-2',
       'A inspectContainer zk',
+    ]);
+  });
+
+  it("reads the job's output in its container on that container's engine", async () => {
+    const { calls, docker, activities } = engines([cluster({ tm2: C })]);
+    const output = {
+      container: 'tm-2',
+      path: '/out',
+      pattern: '*.csv',
+      freshness: 60_000,
+      inProgressLimit: 60_000,
+    };
+    await drillAdaptersFrom({ ...standardAdapters, docker }).output.freshness(output);
+    await activities.observeOutput({ output });
+    expect(on(calls, 'execInContainer')).toEqual([
+      ['C', 'tm-2'],
+      ['C', 'tm-2'],
     ]);
   });
 
