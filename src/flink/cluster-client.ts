@@ -5,9 +5,11 @@ import { FlinkNoLeaderError, type FlinkRestError, FlinkServerError, FlinkUnreach
 /**
  * The REST API of an HA cluster, through whichever JobManager answers. A standby forwards to
  * the leader, so any answering JobManager will do. Down (refused, timed out) and no-leader (503)
- * move on to the next URL. So does a server error (500): a standby whose connection to a new
- * leader broke answers every request with one for minutes, while the leader answers well; when
- * no JobManager does better, the first server error is the cluster's answer. Any other error is
+ * move on to the next URL. So does a bare server error (500 "Internal server error." with no
+ * cause): a standby whose connection to a new leader broke answers every request with one for
+ * minutes, while the leader answers well; when no JobManager does better, the first such error is
+ * the cluster's answer. A 500 that names a cause is an answer about the request (jars, for one,
+ * live on the JobManager they were uploaded to) and is thrown as is. Any other error is
  * the cluster's real answer and is thrown as is (refused credentials or an untrusted certificate
  * among them: every JobManager shares `access`). Requests that change something carry their own
  * ids (job, trigger), so sending one to the next JobManager never does it twice.
@@ -37,7 +39,7 @@ export class FlinkClusterClient {
       } catch (error) {
         if (error instanceof FlinkUnreachableError || error instanceof FlinkNoLeaderError)
           failures.push(error);
-        else if (error instanceof FlinkServerError) serverError ??= error;
+        else if (error instanceof FlinkServerError && error.bare) serverError ??= error;
         else throw error;
       }
     }

@@ -37,8 +37,30 @@ export class FlinkUnreachableError extends FlinkRestError {
 export class FlinkNoLeaderError extends FlinkRestError {
   override name = FAILURE.FlinkNoLeader;
 }
+/**
+ * A 5xx other than 503. `bare`: Flink's generic "Internal server error." and nothing more, which
+ * a JobManager answers to every request when it cannot serve at all (a standby whose link to the
+ * new leader broke after a failover); a 500 that names a cause (a program that threw, a jar this
+ * JobManager does not have) is an answer about the request.
+ */
 export class FlinkServerError extends FlinkRestError {
   override name = FAILURE.FlinkServerError;
+  constructor(
+    message: string,
+    url: string,
+    status?: number,
+    readonly bare = false,
+  ) {
+    super(message, url, status);
+  }
+}
+
+const BARE_SERVER_ERROR = /^Internal server error\.?$/;
+
+function isBareServerError(body: unknown): boolean {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return false;
+  return errors.every((e) => typeof e === 'string' && BARE_SERVER_ERROR.test(e.trim()));
 }
 export class FlinkBadRequestError extends FlinkRestError {
   override name = FAILURE.FlinkBadRequest;
@@ -129,6 +151,6 @@ export function errorForStatus(
   if (status === 400 || (status >= 500 && detail && REJECTED_PROGRAM_CAUSE.test(detail))) {
     return new FlinkBadRequestError(message, url, status);
   }
-  if (status >= 500) return new FlinkServerError(message, url, status);
+  if (status >= 500) return new FlinkServerError(message, url, status, isBareServerError(body));
   return new FlinkRequestRejectedError(message, url, status);
 }

@@ -10,11 +10,17 @@ let noLeader: string;
 let failing: string;
 let gone: string;
 
-function jobManager(status: number) {
+const BODIES: Record<number, string> = {
+  200: '{"flink-version":"1.20.3"}',
+  // What a standby cut off from the leader answers to everything.
+  500: '{"errors":["Internal server error."]}',
+};
+
+function jobManager(status: number, body = BODIES[status] ?? '{"errors":["x"]}') {
   return listenOnLoopback(
     createServer((_req, res) => {
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(status === 200 ? '{"flink-version":"1.20.3"}' : '{"errors":["x"]}');
+      res.end(body);
     }),
   );
 }
@@ -52,6 +58,19 @@ describe('FlinkClusterClient.call', () => {
   it("throws the server error when no JobManager does better: it is the cluster's answer", async () => {
     const rest = new FlinkClusterClient([failing, noLeader, gone], 2_000);
     await expect(overview(rest)).rejects.toMatchObject({ name: 'FlinkServerError', status: 500 });
+  });
+
+  it('throws a 500 that names a cause at once: it is an answer about the request', async () => {
+    const caused = await jobManager(
+      500,
+      '{"errors":["Internal server error.","<Exception on server side:\\njava.lang.IllegalStateException: the handler failed>"]}',
+    );
+    try {
+      const rest = new FlinkClusterClient([caused.url, answering], 2_000);
+      await expect(overview(rest)).rejects.toMatchObject({ name: 'FlinkServerError', bare: false });
+    } finally {
+      await caused.close();
+    }
   });
 
   it('moves past refused and no-leader JobManagers', async () => {
