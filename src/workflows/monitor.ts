@@ -103,14 +103,6 @@ const ENDS_AND_HA_RECOVERY = 'monitor-job-ends-and-ha-recovery';
  */
 export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory }): Promise<MonitorStatus> {
   rejectBadInput(monitorInputSchema, input);
-  const { cluster, job } = await resolveClusterJob(input);
-  const expectedId = monitorWorkflowId(cluster.name, job.name);
-  if (workflowInfo().workflowId !== expectedId) {
-    throw ApplicationFailure.nonRetryable(
-      `start the monitor of ${cluster.name}/${job.name} with workflow id "${expectedId}": one monitor per job`,
-      FAILURE.InvalidInput,
-    );
-  }
   const m: MonitorMemory = input.memory ?? {
     jobId: input.jobId,
     verdict: 'unknown',
@@ -120,17 +112,62 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     escalated: false,
     alerts: initialAlertState(),
   };
+  let phase: MonitorPhase = 'watching';
+  let forced: { reason: string } | undefined;
+  /** Set by a signal or an update that the running watch must stop for. */
+  let interrupted = false;
+
+  /** The job the lease is about, as named before the cluster file is read, then resolved. */
+  let held = `${input.cluster}/${input.job ?? ''}`;
+  // The lease handlers are set before the first activity: an Update that arrives while the monitor
+  // resolves its cluster (a savepoint right after the deploy that started it) would otherwise be
+  // rejected for want of a handler. They touch only the monitor's memory.
+  setHandler(
+    acquireLeaseUpdate,
+    async (request) => {
+      // Serialised with restarts: a lease is never granted in the middle of one.
+      await condition(() => phase !== 'restarting');
+      if (leaseActive(m.lease, Date.now()) && m.lease.holder !== request.holder) {
+        throw ApplicationFailure.nonRetryable(
+          `${held} is held by ${m.lease.holder} for ${m.lease.purpose} until ${new Date(m.lease.expiresAt).toISOString()}`,
+          FAILURE.LeaseHeld,
+        );
+      }
+      m.lease = { holder: request.holder, purpose: request.purpose, expiresAt: Date.now() + request.ttlMs };
+      interrupted = true;
+      return { holder: request.holder, purpose: request.purpose, expiresAt: m.lease.expiresAt };
+    },
+    {
+      validator: (request) => {
+        if (!request.holder || !(request.ttlMs > 0))
+          throw new Error('a lease needs a holder and a positive ttlMs');
+      },
+    },
+  );
+  setHandler(releaseLeaseUpdate, ({ holder, jobId, submission }) => {
+    if (m.lease?.holder !== holder) return { released: false };
+    m.lease = undefined;
+    if (jobId) m.jobId = jobId;
+    if (submission) m.submission = submission;
+    interrupted = true;
+    return { released: true };
+  });
+
+  const { cluster, job } = await resolveClusterJob(input);
+  held = `${cluster.name}/${job.name}`;
+  const expectedId = monitorWorkflowId(cluster.name, job.name);
+  if (workflowInfo().workflowId !== expectedId) {
+    throw ApplicationFailure.nonRetryable(
+      `start the monitor of ${cluster.name}/${job.name} with workflow id "${expectedId}": one monitor per job`,
+      FAILURE.InvalidInput,
+    );
+  }
   const flink = restTarget(cluster);
   const budget = {
     maxRestarts: cluster.monitor.maxRestarts,
     windowMs: cluster.monitor.restartWindow,
     cooldownMs: cluster.monitor.cooldown,
   };
-  let phase: MonitorPhase = 'watching';
-  let forced: { reason: string } | undefined;
-  /** Set by a signal or an update that the running watch must stop for. */
-  let interrupted = false;
-
   setHandler(forceRestartSignal, (payload) => {
     if (refused('forceRestart', payload)) return;
     forced = { reason: payload?.reason || 'forceRestart signal' };
@@ -163,37 +200,6 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
     log.warn('signal refused', { signal: name, problem });
     return true;
   }
-  setHandler(
-    acquireLeaseUpdate,
-    async (request) => {
-      // Serialised with restarts: a lease is never granted in the middle of one.
-      await condition(() => phase !== 'restarting');
-      if (leaseActive(m.lease, Date.now()) && m.lease.holder !== request.holder) {
-        throw ApplicationFailure.nonRetryable(
-          `${cluster.name}/${job.name} is held by ${m.lease.holder} for ${m.lease.purpose} until ${new Date(m.lease.expiresAt).toISOString()}`,
-          FAILURE.LeaseHeld,
-        );
-      }
-      m.lease = { holder: request.holder, purpose: request.purpose, expiresAt: Date.now() + request.ttlMs };
-      interrupted = true;
-      return { holder: request.holder, purpose: request.purpose, expiresAt: m.lease.expiresAt };
-    },
-    {
-      validator: (request) => {
-        if (!request.holder || !(request.ttlMs > 0))
-          throw new Error('a lease needs a holder and a positive ttlMs');
-      },
-    },
-  );
-  setHandler(releaseLeaseUpdate, ({ holder, jobId, submission }) => {
-    if (m.lease?.holder !== holder) return { released: false };
-    m.lease = undefined;
-    if (jobId) m.jobId = jobId;
-    if (submission) m.submission = submission;
-    interrupted = true;
-    return { released: true };
-  });
-
   const workflowRef = { namespace: workflowInfo().namespace, workflowId: workflowInfo().workflowId };
   upsertSearchAttributes([
     { key: SA.cluster, value: cluster.name },

@@ -291,6 +291,43 @@ describe('monitorJob with faked activities on the time-skipping server', () => {
     });
   });
 
+  it('grants a lease asked for while it is still reading its cluster (a savepoint right after the deploy that started it)', async () => {
+    const watch = new WatchScript();
+    const base = restartingCluster(cluster, { watchJob: watch.watchJob });
+    let reading = false;
+    let doneReading: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      doneReading = resolve;
+    });
+    const fakes = {
+      ...base,
+      resolveClusterJob: async (ref: { cluster: string }) => {
+        reading = true;
+        await gate;
+        return (base.resolveClusterJob as NonNullable<typeof base.resolveClusterJob>)(ref);
+      },
+    };
+    await withFakeWorker(env, fakes, async (run) => {
+      await withMonitor(run, watch, async (handle) => {
+        await until('the monitor reading its cluster', () => reading);
+        const granting = handle.executeUpdate(acquireLeaseUpdate, {
+          args: [{ holder: 'savepoint:fast', purpose: 'savepoint', ttlMs: 10 * MINUTE }],
+        });
+        await settle();
+        doneReading();
+        expect(await granting).toMatchObject({ holder: 'savepoint:fast', purpose: 'savepoint' });
+        await statusWhen(handle, 'standing down', (s) => s.phase === 'standing-down');
+        expect(watch.started).toBe(0);
+        expect(
+          await handle.executeUpdate(releaseLeaseUpdate, { args: [{ holder: 'savepoint:fast' }] }),
+        ).toEqual({
+          released: true,
+        });
+        await watchesStarted(watch, 1);
+      });
+    });
+  });
+
   it('stands down for a lease holder, refuses a second holder, and watches again when the lease expires', async () => {
     const watch = new WatchScript();
     const fakes = restartingCluster(cluster, { watchJob: watch.watchJob });
