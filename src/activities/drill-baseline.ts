@@ -29,7 +29,7 @@ export const observeDrillBaselineWith = (a: DrillAdapters) =>
   async function observeDrillBaseline(input: BaselineInput): Promise<DrillBaseline> {
     const urls = input.jobManagers.map((jm) => jm.url);
     const { access } = input;
-    const rest = a.flink.cluster(urls, 4_000, access);
+    const rest = a.flink.cluster(urls, REST_TIMEOUT_MS.look, access);
     const containerRoles: Array<[string, NodeRole]> = [
       ...input.jobManagers.map((jm): [string, NodeRole] => [jm.container, 'jobmanager']),
       ...input.taskManagerContainers.map((c): [string, NodeRole] => [c, 'taskmanager']),
@@ -41,7 +41,7 @@ export const observeDrillBaselineWith = (a: DrillAdapters) =>
       Promise.all(
         input.jobManagers.map(async (jm) => {
           try {
-            const client = a.flink.jobManager(jm.url, 3_000, access);
+            const client = a.flink.jobManager(jm.url, REST_TIMEOUT_MS.oneJobManager, access);
             return { url: jm.url, config: await client.jobManagerConfig() };
           } catch (error) {
             return { url: jm.url, error: errorText(error) };

@@ -4,6 +4,7 @@ import { type FlinkLogEvent, parseFlinkLog, utcOffsetMinutes } from '../policy/d
 import type { NodeRole } from '../policy/drill-plan';
 import type { AfterRestoreWatch, Rejoin } from '../policy/drill-verdict';
 import { sleep, unlessFinal } from '../util/poll';
+import { REST_TIMEOUT_MS } from './adapters';
 import { type DrillAdapters, errorText } from './drill-adapters';
 import { currentContext, waitUntil } from './heartbeat';
 
@@ -64,7 +65,9 @@ export const restoreNodeWith = (a: DrillAdapters) =>
       const at = await waitUntil(
         async () => {
           if (input.role === 'jobmanager') {
-            await a.flink.jobManager(input.url as string, 2_000, input.access).overview();
+            await a.flink
+              .jobManager(input.url as string, REST_TIMEOUT_MS.pollOneJobManager, input.access)
+              .overview();
             return Date.now();
           }
           if (input.role === 'zookeeper') {
@@ -74,7 +77,7 @@ export const restoreNodeWith = (a: DrillAdapters) =>
               : undefined;
           }
           for (const url of input.urls) {
-            const client = a.flink.jobManager(url, 2_000, input.access);
+            const client = a.flink.jobManager(url, REST_TIMEOUT_MS.pollOneJobManager, input.access);
             const overview = await client.overview().catch(unlessFinal);
             if (overview && overview.taskmanagers >= input.expectedTaskManagers) return Date.now();
           }
@@ -118,7 +121,7 @@ export const watchAfterRestoreWith = (a: DrillAdapters) =>
   async function watchAfterRestore(input: WatchAfterRestoreInput): Promise<AfterRestoreWatch> {
     const ctx = currentContext();
     const urls = input.jobManagers.map((jm) => jm.url);
-    const rest = a.flink.cluster(urls, 3_000, input.access);
+    const rest = a.flink.cluster(urls, REST_TIMEOUT_MS.pollCluster, input.access);
     const latestId = async () =>
       (await rest.call((c) => c.checkpoints(input.jobId)).catch(() => undefined))?.latest.completed?.id;
     const firstId = await latestId();
@@ -136,9 +139,9 @@ export const watchAfterRestoreWith = (a: DrillAdapters) =>
         Promise.all(
           urls.map(async (url) => {
             try {
-              const job = (await a.flink.jobManager(url, 2_000, input.access).jobsOverview()).find(
-                (j) => j.jid === input.jobId,
-              );
+              const job = (
+                await a.flink.jobManager(url, REST_TIMEOUT_MS.pollOneJobManager, input.access).jobsOverview()
+              ).find((j) => j.jid === input.jobId);
               return { url, state: job?.state ?? 'MISSING' };
             } catch (error) {
               return { url, state: error instanceof FlinkRestError ? error.name : 'ERROR' };

@@ -16,6 +16,7 @@ import {
   takeoverReached,
 } from '../policy/drill-timeline';
 import { sleep } from '../util/poll';
+import { REST_TIMEOUT_MS } from './adapters';
 import { type DrillAdapters, errorText } from './drill-adapters';
 import { currentContext } from './heartbeat';
 
@@ -119,7 +120,7 @@ export const observeTakeoverWith = (a: DrillAdapters) =>
       if (!via) return;
       const startedAt = Date.now();
       // Short timeouts keep the looks under a second apart even when a JobManager is slow.
-      const client = a.flink.jobManager(via, 800, input.access);
+      const client = a.flink.jobManager(via, REST_TIMEOUT_MS.takeoverOneJobManager, input.access);
       let look: JobLook;
       try {
         // /jobs/overview is answered fresh; the job details (with Flink's status timestamps) come
@@ -132,7 +133,7 @@ export const observeTakeoverWith = (a: DrillAdapters) =>
         if (wantTimestamps)
           look.statusTimestamps = (
             await a.flink
-              .jobManager(via, 600, input.access)
+              .jobManager(via, REST_TIMEOUT_MS.takeoverJobDetails, input.access)
               .job(input.jobId)
               .catch(() => undefined)
           )?.timestamps;
@@ -155,7 +156,7 @@ export const observeTakeoverWith = (a: DrillAdapters) =>
       const order = [jobUrl(), ...urls].filter((u, i, all): u is string => !!u && all.indexOf(u) === i);
       let look: CheckpointLook;
       try {
-        const client = a.flink.cluster(order, 1_500, input.access);
+        const client = a.flink.cluster(order, REST_TIMEOUT_MS.takeoverCluster, input.access);
         const stats = await client.call((c) => c.checkpoints(input.jobId));
         look = { at: Date.now(), completed: completedCheckpoints(stats) };
       } catch (error) {

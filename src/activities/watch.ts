@@ -44,9 +44,6 @@ function restProblem(error: unknown): Pick<JobObservation, 'restError' | 'restNo
   throw error;
 }
 
-/** Each look waits less for one JobManager than other calls: the next look comes soon anyway. */
-const LOOK_TIMEOUT_MS = 4_000;
-
 /** The newest job of this name that is not finished, else the newest of any state. */
 async function newestJobId(rest: FlinkClusterClient, jobName: string): Promise<string | undefined> {
   const jobs = (await rest.call((c) => c.jobsOverview()))
@@ -62,7 +59,7 @@ export async function observeJob(
   { flink, docker, zookeeper }: Pick<Adapters, 'flink' | 'docker' | 'zookeeper'> = standardAdapters,
 ): Promise<JobObservation> {
   const at = Date.now();
-  const rest = flink.cluster(target.urls, LOOK_TIMEOUT_MS, target.access);
+  const rest = flink.cluster(target.urls, REST_TIMEOUT_MS.look, target.access);
   const leaderPromise = zookeeper
     .leaders(target)
     .then((l) => ({ url: l.restLeader?.url, consistent: l.consistent }))

@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import type { NamedCluster, RestAccess } from '../config/schema';
-import { FlinkRestClient } from '../flink/client';
+import { REST_TIMEOUT_MS, restClients } from '../flink/adapter';
 import { pollUntil, unlessFinal } from '../util/poll';
 
 /**
@@ -38,7 +38,7 @@ export async function waitForZooKeeper(quorum: string, timeoutMs = 60_000): Prom
 
 /** A JobManager's REST answers /overview with 200 (a standby does so once it knows the leader). */
 export async function waitForRest(url: string, timeoutMs = 120_000, access?: RestAccess): Promise<void> {
-  const client = new FlinkRestClient(url, 3_000, access);
+  const client = restClients.jobManager(url, REST_TIMEOUT_MS.oneJobManager, access);
   await pollUntil(async () => (await client.overview()) && true, {
     timeoutMs,
     what: `${url}/overview answering`,
@@ -56,7 +56,10 @@ export async function waitForTaskManagers(cluster: NamedCluster, timeoutMs = 120
   return pollUntil(
     async () => {
       for (const url of urls) {
-        const tms = await new FlinkRestClient(url, 3_000, cluster.rest).taskManagers().catch(unlessFinal);
+        const tms = await restClients
+          .jobManager(url, REST_TIMEOUT_MS.oneJobManager, cluster.rest)
+          .taskManagers()
+          .catch(unlessFinal);
         // timeSinceLastHeartbeat is, despite its name, the time of the last heartbeat.
         if (tms && tms.length === expected && tms.every((tm) => tm.timeSinceLastHeartbeat >= since))
           return tms.length;

@@ -14,11 +14,27 @@ export interface FlinkAdapter {
 }
 
 /**
- * How long one REST request may take. A look at one JobManager (is it up, its metrics, its
- * settings) is short: a JobManager that does not answer within it counts as down. A call through
- * the cluster tries the next JobManager when one does not answer.
+ * How long one REST request may take, by what the request is for: the one place these are set
+ * (every client made through the FlinkAdapter names one of them).
  */
-export const REST_TIMEOUT_MS = { oneJobManager: 3_000, cluster: 5_000 } as const;
+export const REST_TIMEOUT_MS = {
+  /** A look at one JobManager (is it up, its metrics, its settings): one that does not answer within it counts as down. */
+  oneJobManager: 3_000,
+  /** A read or an action through the cluster: the next JobManager is tried when one does not answer. */
+  cluster: 5_000,
+  /** One of a series of looks through the cluster (the monitor's watch, a drill's baseline): the next look comes soon. */
+  look: 4_000,
+  /** One poll of a wait for one JobManager (a node coming back): the wait asks again. */
+  pollOneJobManager: 2_000,
+  /** One poll of a wait through the cluster (the watch after a drill's restore). */
+  pollCluster: 3_000,
+  /** A drill's look at the job during a takeover: short, so the looks stay under a second apart. */
+  takeoverOneJobManager: 800,
+  /** The job's status timestamps read in the same look, when it is RUNNING again or failing. */
+  takeoverJobDetails: 600,
+  /** A drill's look at the checkpoints during a takeover, through the JobManagers in turn. */
+  takeoverCluster: 1_500,
+} as const;
 
 export const restClients: FlinkAdapter = {
   jobManager: (url, timeoutMs, access) => new FlinkRestClient(url, timeoutMs, access),

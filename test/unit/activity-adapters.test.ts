@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as registered from '../../src/activities';
@@ -14,7 +14,8 @@ import { FlinkNotFoundError } from '../../src/flink/errors';
  * run on fakes, with no cluster and no Docker engine.
  */
 const JOB = 'aaaaaaaaaaaaaaaaaaaaaaaa00000001';
-const ACTIVITIES = join(import.meta.dirname, '../../src/activities');
+const SRC = join(import.meta.dirname, '../../src');
+const ACTIVITIES = join(SRC, 'activities');
 
 type Answers = Partial<Record<keyof FlinkRestClient, (...args: never[]) => unknown>>;
 
@@ -211,5 +212,54 @@ describe('activity modules', () => {
           .map((pattern) => `${file}: ${pattern}`);
       });
     expect(own).toEqual([]);
+  });
+});
+
+/** Every .ts file under `dir`. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/**
+ * REST clients made outside src/flink: `new FlinkRestClient(...)`, or a FlinkAdapter's
+ * `jobManager(url, timeout)` / `cluster(urls, timeout)` whose timeout is not one of REST_TIMEOUT_MS.
+ */
+function restClientsOffPolicy(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const where = (node: ts.Node) =>
+    `${relative(SRC, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+  const visit = (node: ts.Node): void => {
+    if (ts.isNewExpression(node) && /(^|\.)Flink(Rest|Cluster)Client$/.test(node.expression.getText()))
+      found.push(`${where(node)}: ${node.getText()}`);
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      ['jobManager', 'cluster'].includes(node.expression.name.text) &&
+      /(^|\.)(flink|restClients)$/.test(node.expression.expression.getText())
+    ) {
+      const timeout = node.arguments[1];
+      const named =
+        timeout !== undefined &&
+        ts.isPropertyAccessExpression(timeout) &&
+        timeout.expression.getText() === 'REST_TIMEOUT_MS';
+      if (!named) found.push(`${where(node)}: ${node.expression.name.text}(${timeout?.getText()})`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('REST clients outside src/flink', () => {
+  it('are made through the Flink adapter, each with a timeout named in REST_TIMEOUT_MS', () => {
+    const offPolicy = sourceFiles(SRC)
+      .filter((file) => !relative(SRC, file).startsWith('flink/'))
+      .flatMap(restClientsOffPolicy);
+    expect(offPolicy).toEqual([]);
   });
 });
