@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from './arguments';
 import { UsageError } from './context';
 
 /**
@@ -42,18 +43,28 @@ export function chooseClustersFile(lookup: ClustersFileLookup): ClustersFileChoi
 /** src/cli/ and dist/cli/ both sit two folders below the package root. */
 export const checkoutSandboxFile = fileURLToPath(new URL('../../sandbox/clusters.yaml', import.meta.url));
 
-/** Takes `--clusters PATH` or `--clusters=PATH` out of argv, wherever it stands. */
+/**
+ * Takes `--clusters PATH` or `--clusters=PATH` out of argv, wherever it stands before a `--`
+ * (parseArgs, not strict: the command's own options are read afterwards).
+ */
 export function takeClustersFlag(argv: string[]): { flag?: string; rest: string[] } {
-  const rest: string[] = [];
+  const { tokens } = parseCommandLine({
+    args: argv,
+    options: { clusters: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const taken = new Set<number>();
   let flag: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--clusters' || arg.startsWith('--clusters=')) {
-      flag = arg === '--clusters' ? argv[++i] : arg.slice('--clusters='.length);
-      if (!flag || flag.startsWith('-')) throw new UsageError('--clusters needs the path of a clusters file');
-    } else rest.push(arg);
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name !== 'clusters') continue;
+    flag = token.value;
+    if (!flag || flag.startsWith('-')) throw new UsageError('--clusters needs the path of a clusters file');
+    taken.add(token.index);
+    if (!token.inlineValue) taken.add(token.index + 1);
   }
-  return { flag, rest };
+  return { flag, rest: argv.filter((_, i) => !taken.has(i)) };
 }
 
 /**

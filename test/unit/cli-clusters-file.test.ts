@@ -57,6 +57,13 @@ describe('takeClustersFlag', () => {
       undefined,
       ['drill', '--cluster', 'x', '--kind', 'stop-leader'],
     ],
+    // After `--` nothing is an option.
+    [
+      ['restart', '--cluster', 'x', '--', '--clusters', 'c.yaml'],
+      undefined,
+      ['restart', '--cluster', 'x', '--', '--clusters', 'c.yaml'],
+    ],
+    [['--clusters', 'a.yaml', 'resume', '--clusters=b.yaml'], 'b.yaml', ['resume']],
   ])('%j', (argv, flag, rest) => {
     expect(takeClustersFlag(argv)).toEqual({ flag, rest });
   });
