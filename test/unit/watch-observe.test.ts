@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeJob, type WatchTarget } from '../../src/activities/watch';
 import { evaluateHealth } from '../../src/policy/health';
 import { listenOnLoopback } from '../helpers/listen';
+import { adaptersWithoutZooKeeper } from '../helpers/no-zookeeper';
 
 /**
  * One look against Flink 1.20.3's recorded answers (test/fixtures/flink-1.20). They were
@@ -57,7 +58,7 @@ describe('observeJob against recorded Flink answers', () => {
       jobId: JOB,
       fileWindowMs: 300_000,
     };
-    const observation = await observeJob(target, 0);
+    const observation = await observeJob(target, 0, adaptersWithoutZooKeeper);
     const job = JSON.parse(fixture('job-running.json'));
     expect(observation.at - job.now).toBeGreaterThan(24 * 3_600_000); // the worker is days ahead
     expect(observation.flinkNow).toBe(job.now);
@@ -72,5 +73,5 @@ describe('observeJob against recorded Flink answers', () => {
     const verdict = evaluateHealth(observation, { fileWindowMs: 300_000 });
     expect(verdict.verdict).not.toBe('zombie');
     expect(verdict.reasons.join(' ')).not.toMatch(/no checkpoint completed/);
-  }, 15_000); // ZooKeeper is not there: its read gives up after 5 s
+  });
 });
