@@ -68,7 +68,11 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           exclude: ['test/e2e/crash-points.test.ts'],
-          globalSetup: ['test/setup/temporal-server.ts', 'test/setup/sandbox.ts'],
+          globalSetup: [
+            'test/setup/temporal-server.ts',
+            'test/setup/sandbox.ts',
+            'test/setup/worker-image.ts',
+          ],
           // The e2e tests hand the runbooks variants of their sandbox as inline specs; their workers'
           // operator allows that (and each spec stays within its clusters file's paths and hosts).
           env: { ...common.env, FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },

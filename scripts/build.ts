@@ -110,13 +110,17 @@ export function build(configPath: string, options: BuildOptions = {}): string {
   });
 }
 
+/** `tsx scripts/build.ts [--out-dir DIR]`: the worker image's build compiles into its own folder. */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const root = fileURLToPath(new URL('..', import.meta.url));
+  const at = process.argv.indexOf('--out-dir');
+  const outDir = at > 0 ? resolve(process.argv[at + 1] ?? '') : undefined;
   const started = Date.now();
-  const problems = build(resolve(root, 'tsconfig.build.json'));
+  const problems = build(resolve(root, 'tsconfig.build.json'), { outDir });
   if (problems) {
     console.error(problems);
     process.exit(1);
   }
-  console.log(`compiled src/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const into = outDir && relative(root, outDir).startsWith('..') ? outDir : relative(root, outDir ?? 'dist');
+  console.log(`compiled src/ to ${into}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { waitForRest, waitForTaskManagers, waitForZooKeeper } from '../../src/cluster/readiness';
 import { loadClustersFile } from '../../src/config/load';
@@ -153,4 +153,12 @@ export async function sandboxDown(cluster: NamedCluster): Promise<string[]> {
 
 export async function sandboxContainers(cluster: NamedCluster) {
   return Promise.all(planContainers(cluster).map((c) => inspectContainer(c.name)));
+}
+
+/** The worker's container image (sandbox/images/build-worker.sh), built when its inputs changed; its name. */
+export function prepareWorkerImage(): string {
+  run('scripts/ensure-docker.sh');
+  run('sandbox/images/build-worker.sh');
+  const { version } = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as { version: string };
+  return `flink-runbooks/worker:${version}`;
 }
