@@ -87,7 +87,8 @@ function runScript(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-describe('npm run alert:test', () => {
+// Each test starts the script through tsx (up to 20 s each on a loaded machine), not 5 s of work.
+describe('npm run alert:test', { timeout: 30_000 }, () => {
   it('sends an info test alert to every channel, even one whose minSeverity is critical, and exits 0', async () => {
     const since = hooks.requests.length;
     const result = await runScript(['--cluster', 'good']);
