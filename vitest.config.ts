@@ -7,8 +7,8 @@ import { defineConfig } from 'vitest/config';
  * unit (pure code), fast-workflow (the runbooks' real workflow code with faked activities on
  * Temporal's time-skipping test server, and the replay of recorded histories), workflow (real
  * Temporal dev server), integration (real Flink sandbox in Docker), e2e (runbooks against the
- * sandbox), crash (a worker killed at every step, on a sandbox of its own) and flink2 (the e2e core
- * on a Flink 2.3 sandbox of its own).
+ * sandbox), crash (a worker killed at every step, on a sandbox of its own), flink2 (the e2e core
+ * on a Flink 2.3 sandbox of its own) and engines (a cluster on two Docker engines).
  * The Temporal SDK's native runtime needs forks.
  */
 const common = {
@@ -118,6 +118,28 @@ export default defineConfig({
           },
           poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 5 },
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          // One cluster on two Docker engines (sandbox/clusters-two-engines.yaml: engines-* containers,
+          // ports 2781/8781/8782/67xx, a second dockerd, a Temporal server of its own), run after
+          // flink2 in the second vitest process (scripts/test.sh).
+          name: 'engines',
+          include: ['test/engines/**/*.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts', 'test/setup/two-engines.ts'],
+          env: {
+            ...common.env,
+            FLINK_RUNBOOKS_CLUSTERS: fileURLToPath(
+              new URL('./sandbox/clusters-two-engines.yaml', import.meta.url),
+            ),
+            SANDBOX_CLUSTER: 'two-engines',
+          },
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 6 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
         },

@@ -31,13 +31,20 @@ engine_b_up() { docker -H "$host" version --format '{{.Server.Version}}' >/dev/n
 
 copy_images() {
   for image in "$@"; do
-    if docker -H "$host" image inspect "$image" >/dev/null 2>&1; then
-      echo "second engine: $image already there"
-      continue
-    fi
-    if ! docker image inspect "$image" >/dev/null 2>&1; then
+    local want have
+    if ! want=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null); then
+      if docker -H "$host" image inspect "$image" >/dev/null 2>&1; then
+        echo "second engine: $image already there"
+        continue
+      fi
       echo "image $image is on neither engine: build it first (sandbox/images/build.sh)" >&2
       exit 1
+    fi
+    # The same tag may name an older build there: only the same image id counts.
+    have=$(docker -H "$host" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
+    if [ "$have" = "$want" ]; then
+      echo "second engine: $image already there"
+      continue
     fi
     echo "second engine: copying $image from the first engine"
     docker save "$image" | docker -H "$host" load >/dev/null

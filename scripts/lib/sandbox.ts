@@ -1,17 +1,20 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { waitForRest, waitForTaskManagers, waitForZooKeeper } from '../../src/cluster/readiness';
+import { nodePlacements } from '../../src/config/docker-endpoint';
 import { loadClustersFile } from '../../src/config/load';
 import type { NamedCluster } from '../../src/config/schema';
 import { LABELS, type PlannedContainer, planContainers } from '../../src/docker/container-plan';
 import {
   createContainer,
   docker,
-  inspectContainer,
+  type EngineApi,
   listContainersByLabel,
+  localEngine,
   removeContainer,
   startContainer,
 } from '../../src/docker/engine';
+import { dockerodeEngine } from '../../src/docker/engines';
 import { runLocked } from './locked-script';
 
 /**
@@ -139,20 +142,35 @@ async function removeIfDifferent(plan: PlannedContainer): Promise<void> {
   if (!sameBinds || !sameEnv || info.Config.Image !== plan.image) await removeContainer(plan.name);
 }
 
-/** Removes the sandbox's containers and every host directory it mounted. */
+/** The engine each of the cluster's nodes runs on: the one its `docker:` names, else this machine's. */
+export function nodeEngines(cluster: NamedCluster): (container: string) => EngineApi {
+  const placed = new Map(nodePlacements(cluster).map((n) => [n.container, n.docker]));
+  const engines = new Map<string, EngineApi>();
+  return (container) => {
+    const endpoint = placed.get(container);
+    if (!endpoint) return localEngine;
+    const engine = engines.get(endpoint.host) ?? dockerodeEngine(endpoint);
+    engines.set(endpoint.host, engine);
+    return engine;
+  };
+}
+
+/** Removes the sandbox's containers, each on its engine, and every host directory it mounted. */
 export async function sandboxDown(cluster: NamedCluster): Promise<string[]> {
+  const engineOf = nodeEngines(cluster);
   const names = new Set([
     ...planContainers(cluster).map((c) => c.name),
     ...(await listContainersByLabel(LABELS.cluster, cluster.name)),
   ]);
   const removed: string[] = [];
-  for (const name of names) if (await removeContainer(name)) removed.push(name);
+  for (const name of names) if (await engineOf(name).removeContainer(name)) removed.push(name);
   for (const volume of cluster.volumes) rmSync(volume.host, { recursive: true, force: true });
   return removed;
 }
 
 export async function sandboxContainers(cluster: NamedCluster) {
-  return Promise.all(planContainers(cluster).map((c) => inspectContainer(c.name)));
+  const engineOf = nodeEngines(cluster);
+  return Promise.all(planContainers(cluster).map((c) => engineOf(c.name).inspectContainer(c.name)));
 }
 
 /** The worker's container image (sandbox/images/build-worker.sh), built when its inputs changed; its name. */
@@ -161,4 +179,13 @@ export function prepareWorkerImage(): string {
   run('sandbox/images/build-worker.sh');
   const { version } = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as { version: string };
   return `flink-runbooks/worker:${version}`;
+}
+
+/**
+ * The two-engine sandbox's parts (sandbox/clusters-two-engines.yaml): the first engine's images
+ * and jars, and a second dockerd with the Flink image copied into it (scripts/ensure-second-docker.sh).
+ */
+export function prepareTwoEngineSandbox(): void {
+  prepareSandbox();
+  run('scripts/ensure-second-docker.sh', ['flink-runbooks/flink:1.20.3']);
 }
