@@ -230,6 +230,9 @@ async function watch(
   adapters: Pick<Adapters, 'flink' | 'docker' | 'zookeeper' | 'sources'>,
 ): Promise<WatchReport> {
   const ctx = Context.current();
+  // The first act, before any slow look: a watch taken over from a lost worker shows the server
+  // at once that it runs again here, with the last look it had reported.
+  ctx.heartbeat(ctx.info.heartbeatDetails);
   const started = Date.now();
   let confirmation: Confirmation = input.knownVerdict
     ? { candidate: input.knownVerdict, seen: input.confirmations }
