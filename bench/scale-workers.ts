@@ -39,6 +39,7 @@ import {
   perThousandJobs,
   type ReceivedAlert,
   spreadOf,
+  takeoverPhases,
   takeoverVerdicts,
   type WatchSighting,
 } from './lib/takeover';
@@ -86,6 +87,7 @@ async function sightWatches(client: Client, ids: string[], concurrency = 20): Pr
         startedAt: optionalTsToMs(watch.lastStartedTime),
         heartbeatAt: optionalTsToMs(watch.lastHeartbeatTime),
         lookAt: typeof details?.at === 'number' ? details.at : undefined,
+        dueAt: optionalTsToMs(watch.scheduledTime),
       });
     }
   };
@@ -283,19 +285,27 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
     const killAt = Date.now();
     a.child.kill('SIGKILL');
     log(`SIGKILL to worker a (${killed}), which held ${held.length} watches`);
-    const sightings: WatchSighting[] = [];
+    // The sightings at the kill date each watch's last heartbeat from the killed worker.
+    const sightings: WatchSighting[] = atKill.filter((s) => held.includes(s.workflowId));
     let pending = held;
     while (pending.length > 0 && Date.now() - killAt < TAKEOVER_LIMIT_MS) {
       sightings.push(...(await sightWatches(client, pending)));
       pending = matchTakeovers(held, killed, killAt, sightings).lost;
       if (pending.length > 0) await sleep(250);
     }
-    const { takeovers, lost } = matchTakeovers(held, killed, killAt, sightings);
+    const { takeovers, lost } = matchTakeovers(held, killed, killAt, sightings, HEARTBEAT_TIMEOUT_MS);
     const heartbeat = spreadOf(takeovers.map((x) => x.heartbeatMs));
     const pickedUp = spreadOf(takeovers.flatMap((x) => (x.pickedUpMs === undefined ? [] : [x.pickedUpMs])));
+    const phases = Object.fromEntries(
+      Object.entries(takeoverPhases(takeovers)).map(([phase, values]) => [phase, spreadOf(values)]),
+    ) as Record<keyof ReturnType<typeof takeoverPhases>, ReturnType<typeof spreadOf>>;
     log(
       `takeover: ${takeovers.length} of ${held.length} watches heartbeat from ${survivor}; p50 ${heartbeat.p50} ms, p95 ${heartbeat.p95} ms, max ${heartbeat.max} ms; ${lost.length} lost`,
     );
+    for (const [phase, spread] of Object.entries(phases))
+      log(
+        `  ${phase}: p50 ${spread.p50} ms, p95 ${spread.p95} ms, max ${spread.max} ms (${spread.n} watches)`,
+      );
 
     // --- the survivor alone, once every watch has looked again ---
     const afterKill = Date.now();
@@ -403,6 +413,17 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
           ],
         ],
       },
+      {
+        title: `Where the takeover time goes (each watch of the killed worker; p50 / p95 / max s)`,
+        columns: ['phase', 'p50 s', 'p95 s', 'max s', 'watches'],
+        rows: PHASE_NAMES.map(([phase, name]) => [
+          name,
+          secondsOf(phases[phase].p50),
+          secondsOf(phases[phase].p95),
+          secondsOf(phases[phase].max),
+          phases[phase].n,
+        ]),
+      },
     ];
     const finishedAt = new Date();
     return {
@@ -439,6 +460,18 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
             p95: fig(pickedUp.p95, 'ms from the kill'),
             max: fig(pickedUp.max, 'ms from the kill'),
           },
+          phases: Object.fromEntries(
+            PHASE_NAMES.map(([phase, name]) => [
+              phase,
+              {
+                what: name,
+                p50: fig(phases[phase].p50, 'ms'),
+                p95: fig(phases[phase].p95, 'ms'),
+                max: fig(phases[phase].max, 'ms'),
+                watches: phases[phase].n,
+              },
+            ]),
+          ),
           lostWatches: lost.slice(0, 20),
         },
         restarts: fig(changes, 'cancel, stop or submit requests at the Flink REST API'),
@@ -470,7 +503,7 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
       tables,
       notes: [
         'The Flink side is a REPLAY: bench/lib/replay-server.ts answers the monitors for the synthetic jobs with REST responses recorded from the sandbox (test/fixtures/flink-1.20). The workflows, both worker processes, the Temporal dev server, ZooKeeper (ZooKeeperServerMain from the local flink-shaded-zookeeper jar), the sink folders and the alert receiver are real.',
-        `Takeover: from the SIGKILL until that monitor's watchJob activity heartbeats from the surviving worker (describe() of each monitor, polled until every watch has one: its pending activity's lastWorkerIdentity, and the earlier of its lastHeartbeatTime and the look its heartbeat details report, which the watch sends right after each look). "Picked up" is the new attempt's start on the survivor. The server declares an attempt lost when its heartbeat is ${HEARTBEAT_TIMEOUT_MS / 1000} s overdue (WORKER_LOSS_NOTICED_WITHIN), counted from the last heartbeat it recorded (the SDK sends one at most every ${(HEARTBEAT_TIMEOUT_MS * 0.8) / 1000} s), and the retry then waits its 1 s initial interval: a watch whose last heartbeat reached the server just before the kill continues about ${HEARTBEAT_TIMEOUT_MS / 1000 + 1} s after it.`,
+        `Takeover: from the SIGKILL until that monitor's watchJob activity heartbeats from the surviving worker (describe() of each monitor, polled until every watch has one: its pending activity's lastWorkerIdentity, and the earlier of its lastHeartbeatTime and the look its heartbeat details report; the watch heartbeats as its first act, then after each look). "Picked up" is the new attempt's start on the survivor. The server declares an attempt lost when its heartbeat is ${HEARTBEAT_TIMEOUT_MS / 1000} s overdue (WORKER_LOSS_NOTICED_WITHIN), counted from the last heartbeat it recorded (the SDK sends one at most every ${(HEARTBEAT_TIMEOUT_MS * 0.8) / 1000} s): a watch whose last heartbeat reached the server h s before the kill cannot continue sooner than ${HEARTBEAT_TIMEOUT_MS / 1000} − h s after it ("earliest notice", from each watch's last heartbeat from the killed worker that describe() showed, before or after the kill; when a pass over the monitors is slower than the heartbeats, the last one is missed and the earliest notice comes out early). The retry then waits its backoff, and the server fires no timer sooner than about 1 s after setting it (history.timerProcessorMaxTimeShift, 1 s by default; a retry's backoff is such a timer), so a watch whose last heartbeat reached the server just before the kill continues a little over ${HEARTBEAT_TIMEOUT_MS / 1000 + 1} s after it: with hundreds of watches one always does, and the goal of ${HEARTBEAT_TIMEOUT_MS / 1000} s cannot be met by the slowest watch with these server settings. "Retry due" is the retry's scheduledTime (the server's notice plus the backoff).`,
         'Restarts: any request other than GET that reaches the replay server (a cancel, stop, savepoint or submit). Alerts: bodies the webhook channel posted to the receiver; a duplicate is the same incident, verdict, severity, title and resolution received again. One job in 20 is degraded on purpose (an in-progress file in its sink folder, never committed, 20 minutes old): its monitor alerts once before the kill, and must not alert again when its watch moves to the other worker.',
         "Worker CPU and RSS are each worker process's own process.cpuUsage() and memoryUsage().rss over the steady window; per 1,000 jobs scales them by the watches that worker held (its pending watchJob activities). Memory per 1,000 jobs is the RSS over that worker's idle RSS before any monitor started; with few jobs per worker that is mostly the heap's own growth, so it means something only from several hundred jobs a worker.",
         `The machine is shared and has ${environment.cpu.cores} cores; the Docker engine was not asked (this benchmark does not use it). Load average ${environment.loadAverageAtStart.join(' ')} at the start.`,
@@ -487,5 +520,15 @@ export async function runScaleWorkers(ctx: BenchContext): Promise<BenchResult> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The phases of takeoverPhases, as the table names them. */
+const PHASE_NAMES: Array<[keyof ReturnType<typeof takeoverPhases>, string]> = [
+  ['killToDue', 'kill → retry due (the server noticed the loss, then the backoff)'],
+  ['earliestNotice', 'kill → earliest notice (last heartbeat seen before the kill + heartbeat timeout)'],
+  ['noticeToDue', 'earliest notice → retry due (the server noticing, the backoff)'],
+  ['dueToPickedUp', 'retry due → picked up by the survivor (timer firing, dispatch, polling)'],
+  ['pickedUpToHeartbeat', 'picked up → first heartbeat or look'],
+  ['beyondEarliestNotice', 'whole takeover beyond the earliest notice'],
+];
 
 const secondsOf = (ms: number | undefined) => (ms === undefined ? undefined : round(ms / 1000, 1));

@@ -21,6 +21,12 @@ export interface WatchSighting {
    * when the server has recorded later ones since.
    */
   lookAt?: number;
+  /**
+   * When the current attempt was due to be handed to a worker (the pending activity's
+   * scheduledTime): for a retry, when the server noticed the loss of the previous attempt plus the
+   * retry's backoff (ms since epoch).
+   */
+  dueAt?: number;
 }
 
 /** The watches `identity` held at the kill: the latest sighting of each monitor names it. */
@@ -38,6 +44,13 @@ export interface Takeover {
   pickedUpMs?: number;
   /** Kill → its first heartbeat from the other worker that was seen (ms). */
   heartbeatMs: number;
+  /** Kill → the retry was due: the server noticed the loss, and the retry's backoff passed (ms). */
+  dueMs?: number;
+  /**
+   * Kill → the earliest the server can notice the loss: the killed attempt's last heartbeat that
+   * the server recorded, plus the heartbeat timeout (ms). Nothing can continue the watch sooner.
+   */
+  earliestNoticeMs?: number;
 }
 
 /**
@@ -49,8 +62,15 @@ export function matchTakeovers(
   killedIdentity: string,
   killAt: number,
   sightings: WatchSighting[],
+  heartbeatTimeoutMs?: number,
 ): { takeovers: Takeover[]; lost: string[] } {
   const best = new Map<string, Takeover>();
+  // The killed attempt's last heartbeat as the server recorded it, from sightings before and after the kill.
+  const lastBeat = new Map<string, number>();
+  for (const s of sightings) {
+    if (s.identity !== killedIdentity || s.heartbeatAt === undefined || s.heartbeatAt > killAt) continue;
+    lastBeat.set(s.workflowId, Math.max(s.heartbeatAt, lastBeat.get(s.workflowId) ?? 0));
+  }
   for (const s of sightings) {
     if (!held.includes(s.workflowId)) continue;
     if (!s.identity || s.identity === killedIdentity) continue;
@@ -64,6 +84,8 @@ export function matchTakeovers(
       identity: s.identity,
       pickedUpMs: s.startedAt !== undefined && s.startedAt > killAt ? s.startedAt - killAt : undefined,
       heartbeatMs,
+      dueMs: s.dueAt !== undefined && s.dueAt > killAt ? s.dueAt - killAt : undefined,
+      earliestNoticeMs: earliestNotice(lastBeat.get(s.workflowId), killAt, heartbeatTimeoutMs),
     });
   }
   return {
@@ -72,6 +94,36 @@ export function matchTakeovers(
       return t ? [t] : [];
     }),
     lost: held.filter((id) => !best.has(id)),
+  };
+}
+
+function earliestNotice(lastBeat: number | undefined, killAt: number, timeoutMs: number | undefined) {
+  return lastBeat === undefined || timeoutMs === undefined ? undefined : lastBeat + timeoutMs - killAt;
+}
+
+/**
+ * Where each takeover's time went (ms, one list per phase, for the watches where it is known):
+ * kill → the retry was due (the server noticed the loss, then the backoff); kill → the loss could
+ * first be noticed (the last heartbeat seen from the killed attempt + the timeout: if the real
+ * last one was not seen, this comes out early); that → the retry was due; due → picked up by the
+ * survivor (timer firing, dispatch, polling); picked up → its first heartbeat or look; and the
+ * whole takeover beyond the earliest notice.
+ */
+export function takeoverPhases(takeovers: Takeover[]) {
+  const of = (f: (t: Takeover) => number | undefined) =>
+    takeovers.flatMap((t) => {
+      const v = f(t);
+      return v === undefined ? [] : [v];
+    });
+  const minus = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : a - b;
+  return {
+    killToDue: of((t) => t.dueMs),
+    earliestNotice: of((t) => t.earliestNoticeMs),
+    noticeToDue: of((t) => minus(t.dueMs, t.earliestNoticeMs)),
+    dueToPickedUp: of((t) => minus(t.pickedUpMs, t.dueMs)),
+    pickedUpToHeartbeat: of((t) => minus(t.heartbeatMs, t.pickedUpMs)),
+    beyondEarliestNotice: of((t) => minus(t.heartbeatMs, t.earliestNoticeMs)),
   };
 }
 

@@ -140,7 +140,9 @@ export const { sendAlert } = proxy({
 /**
  * The monitor's watch runs for up to half an hour, heartbeating every few seconds: a dead worker
  * is noticed within seconds and the watch resumes on another; a signal cancels it within seconds.
- * It is retried for as long as the monitor runs.
+ * It is retried for as long as the monitor runs. A shorter first backoff would not bring the
+ * retry sooner: the server fires no timer, a retry's included, earlier than about 1 s after it
+ * sets it (history.timerProcessorMaxTimeShift).
  */
 export const { watchJob } = proxy({
   startToCloseTimeout: '40m',

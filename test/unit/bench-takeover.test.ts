@@ -6,6 +6,7 @@ import {
   perThousandJobs,
   spreadOf,
   type TakeoverOutcome,
+  takeoverPhases,
   takeoverVerdicts,
   type WatchSighting,
 } from '../../bench/lib/takeover';
@@ -66,6 +67,63 @@ describe('matchTakeovers', () => {
     const { takeovers } = matchTakeovers(['m1'], 'a', KILL, [sight('m1', 'b', KILL + 2_000, KILL - 50)]);
     expect(takeovers[0]?.pickedUpMs).toBeUndefined();
     expect(takeovers[0]?.heartbeatMs).toBe(2_000);
+  });
+});
+
+describe('where a takeover spends its time', () => {
+  const T = 10_000;
+  it("dates the earliest notice by the killed attempt's last heartbeat before the kill, plus the timeout", () => {
+    const { takeovers } = matchTakeovers(
+      ['m1'],
+      'a',
+      KILL,
+      [
+        sight('m1', 'a', KILL - 7_000),
+        sight('m1', 'a', KILL - 3_000), // a later sighting of the same attempt
+        sight('m1', 'a', KILL + 500), // recorded after the kill: not from the dead attempt's life
+        { ...sight('m1', 'b', KILL + 8_400, KILL + 8_150), dueAt: KILL + 8_100 },
+      ],
+      T,
+    );
+    expect(takeovers).toEqual([
+      {
+        workflowId: 'm1',
+        identity: 'b',
+        heartbeatMs: 8_400,
+        pickedUpMs: 8_150,
+        dueMs: 8_100,
+        earliestNoticeMs: 7_000,
+      },
+    ]);
+    expect(takeoverPhases(takeovers)).toEqual({
+      killToDue: [8_100],
+      earliestNotice: [7_000],
+      noticeToDue: [1_100],
+      dueToPickedUp: [50],
+      pickedUpToHeartbeat: [250],
+      beyondEarliestNotice: [1_400],
+    });
+  });
+
+  it('leaves a phase out for a watch whose ends are not known', () => {
+    const { takeovers } = matchTakeovers(['m1', 'm2'], 'a', KILL, [
+      sight('m1', 'a', KILL - 1_000),
+      { ...sight('m1', 'b', KILL + 9_500), dueAt: KILL - 20_000 },
+      sight('m2', 'b', KILL + 4_000, KILL + 3_900),
+    ]);
+    // No timeout given: no earliest notice; a due time before the kill is the old attempt's.
+    expect(takeovers.map((t) => [t.earliestNoticeMs, t.dueMs])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    expect(takeoverPhases(takeovers)).toEqual({
+      killToDue: [],
+      earliestNotice: [],
+      noticeToDue: [],
+      dueToPickedUp: [],
+      pickedUpToHeartbeat: [100],
+      beyondEarliestNotice: [],
+    });
   });
 });
 
