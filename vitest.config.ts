@@ -8,7 +8,8 @@ import { defineConfig } from 'vitest/config';
  * Temporal's time-skipping test server, and the replay of recorded histories), workflow (real
  * Temporal dev server), integration (real Flink sandbox in Docker), e2e (runbooks against the
  * sandbox), crash (a worker killed at every step, on a sandbox of its own), flink2 (the e2e core
- * on a Flink 2.3 sandbox of its own) and engines (a cluster on two Docker engines).
+ * on a Flink 2.3 sandbox of its own), engines (a cluster on two Docker engines) and takeover (two
+ * workers on one task queue, one killed).
  * The Temporal SDK's native runtime needs forks.
  */
 const common = {
@@ -142,6 +143,21 @@ export default defineConfig({
           sequence: { groupOrder: 6 },
           testTimeout: 600_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          // Two worker processes on one task queue, one SIGKILLed (test/takeover): synthetic jobs
+          // answered by a replay server and a local ZooKeeper process, no Docker, a Temporal server
+          // of its own. Run after engines in the second vitest process (scripts/test.sh).
+          name: 'takeover',
+          include: ['test/takeover/**/*.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts'],
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 7 },
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
         },
       },
     ],

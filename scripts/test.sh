@@ -10,11 +10,12 @@ npx tsc --noEmit
 npx biome check .
 if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
 
-# Everything, in six vitest runs. The Docker-free projects first, alone: their timers must not
+# Everything, in seven vitest runs. The Docker-free projects first, alone: their timers must not
 # compete for the CPU. Then the crash tests (a sandbox of their own, mostly waiting for the server
 # to notice each killed worker), after them the e2e core on Flink 2.3 and a cluster on two Docker
-# engines (each a sandbox of its own) in a second process beside integration and e2e, which saves
-# their 25 minutes. Each run writes its own JSON report for scripts/failed-tests.ts.
+# engines (each a sandbox of its own), and the two-worker takeover (no Docker), in a second process
+# beside integration and e2e, which saves their 25 minutes. Each run writes its own JSON report
+# for scripts/failed-tests.ts.
 # Each run has a time limit well inside CI's 90 minutes, so that a run that hangs still leaves a
 # log that says which one.
 mkdir -p .data
@@ -35,6 +36,8 @@ beside() {
     timeout --kill-after=60 20m npx vitest run --project flink2 || crash=1
   VITEST_JSON_REPORT=.data/test-results-5-engines.json \
     timeout --kill-after=60 15m npx vitest run --project engines || crash=1
+  VITEST_JSON_REPORT=.data/test-results-6-takeover.json \
+    timeout --kill-after=60 10m npx vitest run --project takeover || crash=1
   return "$crash"
 }
 beside >.data/beside-tests.log 2>&1 &
@@ -42,6 +45,6 @@ crash=$!
 VITEST_JSON_REPORT=.data/test-results-2-sandbox.json \
   timeout --kill-after=60 60m npx vitest run --project integration --project e2e || status=1
 wait "$crash" || status=1
-echo "---- the crash tests, Flink 2.3 and two engines, run beside integration and e2e (.data/beside-tests.log) ----"
+echo "---- the crash tests, Flink 2.3, two engines and the takeover, run beside integration and e2e (.data/beside-tests.log) ----"
 cat .data/beside-tests.log
 exit "$status"
