@@ -14,19 +14,24 @@ const SCRIPT = join(process.cwd(), 'scripts/ensure-second-docker.sh');
 
 const FAKE_DOCKER = `#!/bin/bash
 echo "docker $*" >> "$FAKE_DIR/docker.log"
+# An images file holds "name" (id "id-of-name") or "name id" per line.
+image_id() { # file image
+  local line; line=$(grep -E "^$2( |$)" "$1" 2>/dev/null) || return 1
+  set -- $line; echo "\${2:-id-of-$1}"
+}
 if [ "$1" = "-H" ]; then
   [ "$2" = "unix://$FLINK_RUNBOOKS_DOCKER_B_SOCK" ] || exit 9
   [ -f "$FAKE_DIR/up" ] || exit 1
   shift 2
   case "$1 $2" in
     "version "*) echo 27.5.1 ;;
-    "image inspect") grep -qx "$3" "$FAKE_DIR/b-images" 2>/dev/null ;;
+    "image inspect") image_id "$FAKE_DIR/b-images" "\${@: -1}" ;;
     "load ") cat >> "$FAKE_DIR/b-loaded" ;;
   esac
   exit $?
 fi
 case "$1 $2" in
-  "image inspect") grep -qx "$3" "$FAKE_DIR/a-images" ;;
+  "image inspect") image_id "$FAKE_DIR/a-images" "\${@: -1}" ;;
   "save "*) echo "archive of $2" ;;
   *) exit 9 ;;
 esac
@@ -120,6 +125,19 @@ describe('scripts/ensure-second-docker.sh', () => {
       expect(existsSync(join(m.dir, 'dockerd.args'))).toBe(false);
       expect(readFileSync(join(m.dir, 'b-loaded'), 'utf8')).toBe('archive of flink-runbooks/flink:1.20.3\n');
       expect(result.stdout).toContain('flink-runbooks/zookeeper:3.8 already there');
+    } finally {
+      m.cleanup();
+    }
+  });
+
+  it('copies an image again when the second engine holds an older build under the same tag', () => {
+    const m = machine();
+    try {
+      writeFileSync(join(m.dir, 'up'), '');
+      writeFileSync(join(m.dir, 'b-images'), 'flink-runbooks/flink:1.20.3 id-of-an-older-build\n');
+      const result = m.run('flink-runbooks/flink:1.20.3');
+      expect(result.status, result.stderr).toBe(0);
+      expect(readFileSync(join(m.dir, 'b-loaded'), 'utf8')).toBe('archive of flink-runbooks/flink:1.20.3\n');
     } finally {
       m.cleanup();
     }
