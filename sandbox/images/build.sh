@@ -32,9 +32,13 @@ build_base() {
   rm -rf "$root" "$root.log"
 }
 
+want_on_base() { # dockerfile extra-hash-input
+  printf '%s\n' "$(current_hash "$base_image")" "$(cat "$here/$1")" "$2" | hash_of
+}
+
 build_on_base() { # image dockerfile context-dir extra-hash-input
   local image=$1 dockerfile=$2 context=$3 extra=$4 want
-  want=$(printf '%s\n' "$(current_hash "$base_image")" "$(cat "$here/$dockerfile")" "$extra" | hash_of)
+  want=$(want_on_base "$dockerfile" "$extra")
   if [ "$(current_hash "$image")" = "$want" ]; then echo "$image is current"; return; fi
   echo "building $image"
   DOCKER_BUILDKIT=0 docker build -q --network host -f "$here/$dockerfile" \
@@ -43,12 +47,18 @@ build_on_base() { # image dockerfile context-dir extra-hash-input
 
 build_base
 
-flink_dist=$("$here/fetch-flink.sh")
-ctx=$(mktemp -d)
-trap 'rm -rf "$ctx"' EXIT
-cp -al "$flink_dist" "$ctx/flink" 2>/dev/null || cp -a "$flink_dist" "$ctx/flink"
-cp "$here/flink-entrypoint.sh" "$ctx/"
-build_on_base "$flink_image" flink.Dockerfile "$ctx" "$flink_version $(cat "$here/flink-entrypoint.sh")"
+flink_inputs="$flink_version $(cat "$here/flink-entrypoint.sh")"
+# The distribution (hundreds of MB, cached per machine) is fetched only when the image must be built.
+if [ "$(current_hash "$flink_image")" = "$(want_on_base flink.Dockerfile "$flink_inputs")" ]; then
+  echo "$flink_image is current"
+else
+  flink_dist=$("$here/fetch-flink.sh")
+  ctx=$(mktemp -d)
+  trap 'rm -rf "$ctx"' EXIT
+  cp -al "$flink_dist" "$ctx/flink" 2>/dev/null || cp -a "$flink_dist" "$ctx/flink"
+  cp "$here/flink-entrypoint.sh" "$ctx/"
+  build_on_base "$flink_image" flink.Dockerfile "$ctx" "$flink_inputs"
+fi
 
 zctx=$(mktemp -d)
 cp "$here/zookeeper-entrypoint.sh" "$zctx/"

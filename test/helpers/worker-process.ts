@@ -20,7 +20,9 @@ export async function spawnWorker(
   // tsx command runs it in a child process that would outlive its killed parent.
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: repo,
-    env: { ...process.env, ...env },
+    // /metrics and /healthz on a free port unless the test names one: 9464 belongs to the demo's
+    // worker, which the quickstart test runs beside these.
+    env: { ...process.env, FLINK_RUNBOOKS_METRICS: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk) => {
