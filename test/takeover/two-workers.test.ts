@@ -15,6 +15,7 @@ import {
   matchTakeovers,
   type ReceivedAlert,
   spreadOf,
+  takeoverPhases,
   type WatchSighting,
 } from '../../bench/lib/takeover';
 import type { BenchTemporal } from '../../bench/lib/temporal';
@@ -246,6 +247,10 @@ describe('two workers on one task queue', () => {
     await sleep(3_000);
     const atEnd = await sightWatches(ids);
     const alerts = receiver.bodies as ReceivedAlert[];
+    const phases = Object.entries(takeoverPhases(takeovers)).map(([phase, values]) => {
+      const { p50, max } = spreadOf(values);
+      return `${phase} p50 ${p50} ms, max ${max} ms`;
+    });
 
     console.log(
       `two-worker takeover: ${JOBS} monitors, ${held.length} watches moved from ${killed.identity} to ${survivor.identity}` +
@@ -255,6 +260,7 @@ describe('two workers on one task queue', () => {
         ` ${duplicateAlerts(alerts)} duplicates, ${degradedHeld} of ${degraded.length} degraded jobs on the killed worker;` +
         ` ${((Date.now() - monitorsStartedAt) / 1000).toFixed(0)} s from the monitors' start to the end`,
     );
+    console.log(`where the takeover time went: ${phases.join('; ')}`);
 
     expect(lost, 'watches that never heartbeat from the survivor').toEqual([]);
     expect(takeovers.every((t) => t.identity === survivor.identity)).toBe(true);
