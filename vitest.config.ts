@@ -160,6 +160,19 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          ...common,
+          // README's Quick start on a clean clone with a cache of its own (test/quickstart): the
+          // demo on 7233/8233/9464 and a sandbox of its own; last in the second process (scripts/test.sh).
+          name: 'quickstart',
+          include: ['test/quickstart/**/*.test.ts'],
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 8 },
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -10,12 +10,12 @@ npx tsc --noEmit
 npx biome check .
 if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
 
-# Everything, in seven vitest runs. The Docker-free projects first, alone: their timers must not
+# Everything, in eight vitest runs. The Docker-free projects first, alone: their timers must not
 # compete for the CPU. Then the crash tests (a sandbox of their own, mostly waiting for the server
 # to notice each killed worker), after them the e2e core on Flink 2.3 and a cluster on two Docker
-# engines (each a sandbox of its own), and the two-worker takeover (no Docker), in a second process
-# beside integration and e2e, which saves their 25 minutes. Each run writes its own JSON report
-# for scripts/failed-tests.ts.
+# engines (each a sandbox of their own), the two-worker takeover (no Docker) and README's Quick
+# start on a clean clone (a sandbox of its own), in a second process beside integration and e2e,
+# which saves their 25 minutes. Each run writes its own JSON report for scripts/failed-tests.ts.
 # Each run has a time limit well inside CI's 90 minutes, so that a run that hangs still leaves a
 # log that says which one.
 mkdir -p .data
@@ -39,6 +39,8 @@ beside() {
     timeout --kill-after=60 15m npx vitest run --project engines || crash=1
   VITEST_JSON_REPORT=.data/test-results-6-takeover.json \
     timeout --kill-after=60 10m npx vitest run --project takeover || crash=1
+  VITEST_JSON_REPORT=.data/test-results-7-quickstart.json \
+    timeout --kill-after=60 20m npx vitest run --project quickstart || crash=1
   return "$crash"
 }
 beside >.data/beside-tests.log 2>&1 &
@@ -46,6 +48,6 @@ crash=$!
 VITEST_JSON_REPORT=.data/test-results-2-sandbox.json \
   timeout --kill-after=60 60m npx vitest run --project integration --project e2e || status=1
 wait "$crash" || status=1
-echo "---- the crash tests, Flink 2.3, two engines and the takeover, run beside integration and e2e (.data/beside-tests.log) ----"
+echo "---- the crash tests, Flink 2.3, two engines, the takeover and the quickstart, run beside integration and e2e (.data/beside-tests.log) ----"
 cat .data/beside-tests.log
 exit "$status"

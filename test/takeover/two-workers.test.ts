@@ -43,6 +43,8 @@ import { type AlertReceiver, startAlertReceiver } from '../helpers/alert-receive
 const JOBS = 150;
 const INTERVAL_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = msToNumber(WORKER_LOSS_NOTICED_WITHIN);
+/** The server's retry after it noticed the loss: its ~1 s timer floor, the pick-up and the first heartbeat. */
+const RETRY_SCHEDULING_MS = 2_000;
 /** Past this, a watch that has not moved counts as lost. */
 const LOST_AFTER_MS = 60_000;
 
@@ -264,8 +266,11 @@ describe('two workers on one task queue', () => {
 
     expect(lost, 'watches that never heartbeat from the survivor').toEqual([]);
     expect(takeovers.every((t) => t.identity === survivor.identity)).toBe(true);
-    // The slowest watch, not the median: each one must continue within the heartbeat timeout.
-    expect(heartbeat.max).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS);
+    // The slowest watch, not the median. The server notices a lost attempt at its last heartbeat
+    // plus the heartbeat timeout, so with many watches one always notices about a timeout after
+    // the kill; its retry is a server timer, which fires no sooner than about 1 s after it is set.
+    // Each watch must continue within the timeout and that scheduling, never later.
+    expect(heartbeat.max).toBeLessThanOrEqual(HEARTBEAT_TIMEOUT_MS + RETRY_SCHEDULING_MS);
     // No monitor lost: every one still runs, its watch on the survivor.
     expect(atEnd.filter((s) => s.running && s.identity === survivor.identity)).toHaveLength(JOBS);
     expect(replay.changes, 'cancel, stop, savepoint or submit requests').toEqual([]);

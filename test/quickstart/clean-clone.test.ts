@@ -1,0 +1,160 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hintCommands } from '../../scripts/demo-hints';
+import type { MonitorStatus } from '../../src/policy/monitor-state';
+import { pollUntil } from '../../src/util/poll';
+import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api';
+
+/**
+ * README's Quick start, as a newcomer follows it: a clean clone of this repository, `npm run demo`
+ * with a cache folder of its own (so no Temporal CLI is built yet and the demo builds one, saying
+ * so while it does), then every command the demo prints under "Try next", as printed, each in a
+ * new shell inside the clone with nothing set in its environment.
+ * One change to the clone keeps it apart from the tests beside it: its sandbox cluster gets ports
+ * and container names of its own (the cluster's name stays, so the printed commands are the same).
+ * The demo's own ports stay: Temporal on 7233 (its Web UI 8233) and the worker's /healthz on 9464.
+ */
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'quickstart-'));
+const clone = join(work, 'flink-runbooks');
+const cache = join(work, 'cache');
+const measured: Record<string, number> = {};
+
+/** The environment of a new shell: the machine's, with nothing of this test run's. */
+function newShellEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(FLINK_RUNBOOKS_|TEMPORAL_|SANDBOX_|VITEST|NODE_OPTIONS$|npm_)/i.test(key)) continue;
+    env[key] = value;
+  }
+  // npm put this checkout's node_modules/.bin on the PATH of the test run; a new shell has none.
+  env.PATH = (env.PATH ?? '')
+    .split(':')
+    .filter((dir) => !dir.includes('node_modules'))
+    .join(':');
+  return { ...env, ...extra };
+}
+
+/** Runs `command` with bash in the clone; resolves with its exit code and output. */
+function shell(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let output = '';
+    const child: ChildProcess = spawn('bash', ['-c', command], {
+      cwd: clone,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const timer = setTimeout(() => {
+      output += `\n[killed after ${timeoutMs} ms]`;
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {}
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The sandbox cluster of the clone's clusters file on ports and container names of its own. */
+function isolateSandbox(): void {
+  const file = join(clone, 'sandbox/clusters.yaml');
+  const text = readFileSync(file, 'utf8');
+  const cut = text.indexOf('\n  cdc-pipeline:');
+  const replacements: Array<[string, string]> = [
+    ['quorum: 127.0.0.1:2181', 'quorum: 127.0.0.1:2981'],
+    ['container: zookeeper\n', 'container: quickstart-zookeeper\n'],
+    ['http://127.0.0.1:8081', 'http://127.0.0.1:8981'],
+    ['http://127.0.0.1:8082', 'http://127.0.0.1:8982'],
+    ['container: flink-jobmanager-standby', 'container: quickstart-jobmanager-standby'],
+    ['container: flink-jobmanager\n', 'container: quickstart-jobmanager\n'],
+    ['rpc: 6123, blob: 6130, ha: 6140', 'rpc: 6923, blob: 6930, ha: 6940'],
+    ['rpc: 6124, blob: 6131, ha: 6141', 'rpc: 6924, blob: 6931, ha: 6941'],
+    ['container: realtime-pipeline-taskmanager-', 'container: quickstart-taskmanager-'],
+  ];
+  let head = text.slice(0, cut);
+  for (const [from, to] of replacements) {
+    expect(head, `the clone's sandbox/clusters.yaml has "${from.trim()}"`).toContain(from);
+    head = head.replaceAll(from, to);
+  }
+  writeFileSync(file, head + text.slice(cut));
+}
+
+beforeAll(() => {
+  execFileSync('git', ['clone', '--quiet', repo, clone]);
+  isolateSandbox();
+});
+
+afterAll(async () => {
+  // Whatever happened: the clone's demo stopped and its sandbox removed.
+  if (existsSync(join(clone, 'node_modules')))
+    await shell('npm run demo -- down', newShellEnv({ FLINK_RUNBOOKS_CACHE: cache }), 180_000);
+  rmSync(work, { recursive: true, force: true });
+  console.log(`quickstart measurements: ${JSON.stringify(measured)}`);
+});
+
+describe("README's Quick start on a clean clone", () => {
+  let printed = '';
+
+  it('npm run demo works on its first run, building the Temporal CLI in the foreground with progress', async () => {
+    expect(existsSync(join(cache, 'bin/temporal'))).toBe(false);
+    const demo = await shell('npm run demo', newShellEnv({ FLINK_RUNBOOKS_CACHE: cache }), 900_000);
+    measured.demoMs = demo.ms;
+    printed = demo.output;
+    expect(demo.code, demo.output.slice(-4000)).toBe(0);
+    expect(demo.output).toMatch(/building the Temporal CLI v[\d.]+ with Go into /);
+    expect(demo.output).toMatch(/built the Temporal CLI in \d+ s/);
+    expect(existsSync(join(cache, 'bin/temporal'))).toBe(true);
+    expect(demo.output).toContain('Try next, in any shell inside this checkout');
+    for (const command of hintCommands(clone)) expect(demo.output).toContain(command);
+  });
+
+  it('every "Try next" command works as printed, in a new shell inside the clone', async () => {
+    expect(printed, 'the demo ran').toContain('Try next');
+    const connection = await Connection.connect({ address: '127.0.0.1:7233' });
+    const monitor = new Client({ connection }).workflow.getHandle(
+      monitorWorkflowId('realtime-pipeline', 'sample-pipeline'),
+    );
+    const status = () => monitor.query(statusQuery) as Promise<MonitorStatus>;
+    try {
+      for (const command of hintCommands(clone)) {
+        const run = await shell(command, newShellEnv(), 600_000);
+        measured[command] = run.ms;
+        expect(run.code, `${command}\n${run.output.slice(-3000)}`).toBe(0);
+        // "make the job a zombie; watch it get restarted": wait for the restart before lifting it.
+        if (command.includes('echo stall')) {
+          await pollUntil(async () => ((await status()).restarts.length > 0 ? true : undefined), {
+            timeoutMs: 300_000,
+            what: 'the monitor restarting the stalled job',
+          });
+        }
+        if (command.includes('monitor status'))
+          expect(run.output).toContain('realtime-pipeline/sample-pipeline');
+        if (command.includes('demo -- down'))
+          expect(
+            execFileSync('docker', ['ps', '-aq', '--filter', 'name=quickstart-'], { encoding: 'utf8' }),
+          ).toBe('');
+      }
+    } finally {
+      await connection.close();
+    }
+  });
+});
