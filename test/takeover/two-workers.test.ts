@@ -43,8 +43,11 @@ import { type AlertReceiver, startAlertReceiver } from '../helpers/alert-receive
 const JOBS = 150;
 const INTERVAL_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = msToNumber(WORKER_LOSS_NOTICED_WITHIN);
-/** The server's retry after it noticed the loss: its ~1 s timer floor, the pick-up and the first heartbeat. */
-const RETRY_SCHEDULING_MS = 2_000;
+/**
+ * The server's retry after it noticed the loss: its ~1 s timer floor, the pick-up and the first
+ * heartbeat; measured 1.0-2.0 s, the higher beside other tests on two cores.
+ */
+const RETRY_SCHEDULING_MS = 3_000;
 /** Past this, a watch that has not moved counts as lost. */
 const LOST_AFTER_MS = 60_000;
 
@@ -192,7 +195,7 @@ async function waitFor(what: string, limitMs: number, done: () => Promise<boolea
 }
 
 describe('two workers on one task queue', () => {
-  it('the survivor takes over every watch of a SIGKILLed worker within the heartbeat timeout', async () => {
+  it('the survivor takes over every watch of a SIGKILLed worker within the heartbeat timeout and the retry the server schedules', async () => {
     // Every watch has heartbeat from one of the two workers, and every degraded job has alerted.
     let atKill: Sighting[] = [];
     await waitFor('every watch heartbeating', 120_000, async () => {
