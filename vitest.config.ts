@@ -68,7 +68,7 @@ export default defineConfig({
           ...common,
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          exclude: ['test/e2e/crash-points.test.ts'],
+          exclude: ['test/e2e/crash-points.test.ts', 'test/e2e/cdc-*.test.ts'],
           globalSetup: [
             'test/setup/temporal-server.ts',
             'test/setup/sandbox.ts',
@@ -76,6 +76,21 @@ export default defineConfig({
           ],
           // The e2e tests hand the runbooks variants of their sandbox as inline specs; their workers'
           // operator allows that (and each spec stays within its clusters file's paths and hosts).
+          env: { ...common.env, FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 4 },
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          ...common,
+          // The CDC sandbox (PostgreSQL, the fault proxy, the cdc-pipeline cluster and its Flink CDC
+          // job), which the CDC tests bring up themselves; in the second process (scripts/test.sh).
+          name: 'cdc',
+          include: ['test/e2e/cdc-*.test.ts'],
+          globalSetup: ['test/setup/temporal-server.ts', 'test/setup/images.ts'],
           env: { ...common.env, FLINK_RUNBOOKS_ALLOW_INLINE_SPECS: 'true' },
           poolOptions: { forks: { singleFork: true } },
           sequence: { groupOrder: 4 },

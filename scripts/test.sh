@@ -10,14 +10,18 @@ npx tsc --noEmit
 npx biome check .
 if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
 
-# Everything, in eight vitest runs. The Docker-free projects first, alone: their timers must not
-# compete for the CPU. Then the crash tests (a sandbox of their own, mostly waiting for the server
-# to notice each killed worker), after them the e2e core on Flink 2.3 and a cluster on two Docker
-# engines (each a sandbox of their own), the two-worker takeover (no Docker) and README's Quick
-# start on a clean clone (a sandbox of its own), in a second process beside integration and e2e,
-# which saves their 25 minutes. Each run writes its own JSON report for scripts/failed-tests.ts.
-# Each run has a time limit well inside CI's 90 minutes, so that a run that hangs still leaves a
-# log that says which one.
+# Everything, in eight vitest runs, in two lines of work.
+# 1. The Docker-free projects first, alone: their timers must not compete for the CPU.
+# 2. The Docker engine and the images, once, before two checkouts use them (this one and the
+#    quickstart's clean clone, whose set-up would otherwise race this one's).
+# 3. A second process, beside the rest: the crash tests (a sandbox of their own, mostly waiting for
+#    the server to notice each killed worker), the cluster on two Docker engines, the two-worker
+#    takeover (no Docker), then the CDC tests (the CDC sandbox and PostgreSQL).
+# 4. In this process: README's Quick start on a clean clone, while no other sandbox of the same
+#    cluster names runs (its `demo -- down` removes what carries their names and labels), then
+#    integration, e2e and the e2e core on Flink 2.3 (a sandbox of its own).
+# Each run writes its own JSON report for scripts/failed-tests.ts, and has a time limit well inside
+# CI's 90 minutes, so that a run that hangs still leaves a log that says which one.
 mkdir -p .data
 rm -f .data/test-results*.json
 status=0
@@ -29,25 +33,26 @@ VITEST_JSON_REPORT=.data/test-results-1-fast.json \
 echo "test:fast (unit + fast-workflow): $(($(date +%s) - fast_started)) s wall" | tee .data/test-fast-time.txt
 VITEST_JSON_REPORT=.data/test-results-1-workflow.json \
   timeout --kill-after=60 10m npx vitest run --project workflow || status=1
+timeout --kill-after=60 30m npx tsx scripts/sandbox.ts prepare || status=1
 beside() {
-  local crash=0
+  local failed=0
   VITEST_JSON_REPORT=.data/test-results-3-crash.json \
-    timeout --kill-after=60 35m npx vitest run --project crash || crash=1
-  VITEST_JSON_REPORT=.data/test-results-4-flink2.json \
-    timeout --kill-after=60 20m npx vitest run --project flink2 || crash=1
-  VITEST_JSON_REPORT=.data/test-results-5-engines.json \
-    timeout --kill-after=60 15m npx vitest run --project engines || crash=1
-  VITEST_JSON_REPORT=.data/test-results-6-takeover.json \
-    timeout --kill-after=60 10m npx vitest run --project takeover || crash=1
-  VITEST_JSON_REPORT=.data/test-results-7-quickstart.json \
-    timeout --kill-after=60 20m npx vitest run --project quickstart || crash=1
-  return "$crash"
+    timeout --kill-after=60 35m npx vitest run --project crash || failed=1
+  VITEST_JSON_REPORT=.data/test-results-4-engines.json \
+    timeout --kill-after=60 15m npx vitest run --project engines || failed=1
+  VITEST_JSON_REPORT=.data/test-results-5-takeover.json \
+    timeout --kill-after=60 10m npx vitest run --project takeover || failed=1
+  VITEST_JSON_REPORT=.data/test-results-6-cdc.json \
+    timeout --kill-after=60 25m npx vitest run --project cdc || failed=1
+  return "$failed"
 }
 beside >.data/beside-tests.log 2>&1 &
-crash=$!
+beside_pid=$!
+VITEST_JSON_REPORT=.data/test-results-2-quickstart.json \
+  timeout --kill-after=60 20m npx vitest run --project quickstart || status=1
 VITEST_JSON_REPORT=.data/test-results-2-sandbox.json \
-  timeout --kill-after=60 60m npx vitest run --project integration --project e2e || status=1
-wait "$crash" || status=1
-echo "---- the crash tests, Flink 2.3, two engines, the takeover and the quickstart, run beside integration and e2e (.data/beside-tests.log) ----"
+  timeout --kill-after=60 50m npx vitest run --project integration --project e2e --project flink2 || status=1
+wait "$beside_pid" || status=1
+echo "---- the crash tests, two engines, the takeover and CDC, run beside the rest (.data/beside-tests.log) ----"
 cat .data/beside-tests.log
 exit "$status"

@@ -15,8 +15,8 @@ import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api'
  * with a cache folder of its own (so no Temporal CLI is built yet and the demo builds one, saying
  * so while it does), then every command the demo prints under "Try next", as printed, each in a
  * new shell inside the clone with nothing set in its environment.
- * One change to the clone keeps it apart from the tests beside it: its sandbox cluster gets ports
- * and container names of its own (the cluster's name stays, so the printed commands are the same).
+ * One change to the clone keeps it apart from the tests beside it: its sandbox clusters get ports
+ * and container names of their own (their names stay, so the printed commands are the same).
  * The demo's own ports stay: Temporal on 7233 (its Web UI 8233) and the worker's /healthz on 9464.
  */
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -74,28 +74,40 @@ function shell(
   });
 }
 
-/** The sandbox cluster of the clone's clusters file on ports and container names of its own. */
+/**
+ * The clone's clusters file with ports and container names of its own for both sandbox clusters,
+ * so that nothing the clone's demo starts or removes by name is another checkout's. Containers are
+ * also found by their cluster's label, which keeps the cluster's name: scripts/test.sh runs this
+ * test while no other sandbox of these names runs.
+ */
 function isolateSandbox(): void {
   const file = join(clone, 'sandbox/clusters.yaml');
-  const text = readFileSync(file, 'utf8');
-  const cut = text.indexOf('\n  cdc-pipeline:');
+  let text = readFileSync(file, 'utf8');
   const replacements: Array<[string, string]> = [
     ['quorum: 127.0.0.1:2181', 'quorum: 127.0.0.1:2981'],
+    ['quorum: 127.0.0.1:2182', 'quorum: 127.0.0.1:2982'],
     ['container: zookeeper\n', 'container: quickstart-zookeeper\n'],
+    ['container: cdc-zookeeper\n', 'container: quickstart-cdc-zookeeper\n'],
     ['http://127.0.0.1:8081', 'http://127.0.0.1:8981'],
     ['http://127.0.0.1:8082', 'http://127.0.0.1:8982'],
+    ['http://127.0.0.1:8083', 'http://127.0.0.1:8983'],
+    ['http://127.0.0.1:8084', 'http://127.0.0.1:8984'],
     ['container: flink-jobmanager-standby', 'container: quickstart-jobmanager-standby'],
     ['container: flink-jobmanager\n', 'container: quickstart-jobmanager\n'],
+    ['container: cdc-jobmanager-standby', 'container: quickstart-cdc-jobmanager-standby'],
+    ['container: cdc-jobmanager\n', 'container: quickstart-cdc-jobmanager\n'],
     ['rpc: 6123, blob: 6130, ha: 6140', 'rpc: 6923, blob: 6930, ha: 6940'],
     ['rpc: 6124, blob: 6131, ha: 6141', 'rpc: 6924, blob: 6931, ha: 6941'],
+    ['rpc: 6125, blob: 6132, ha: 6142', 'rpc: 6925, blob: 6932, ha: 6942'],
+    ['rpc: 6126, blob: 6133, ha: 6143', 'rpc: 6926, blob: 6933, ha: 6943'],
     ['container: realtime-pipeline-taskmanager-', 'container: quickstart-taskmanager-'],
+    ['container: cdc-taskmanager-', 'container: quickstart-cdc-taskmanager-'],
   ];
-  let head = text.slice(0, cut);
   for (const [from, to] of replacements) {
-    expect(head, `the clone's sandbox/clusters.yaml has "${from.trim()}"`).toContain(from);
-    head = head.replaceAll(from, to);
+    expect(text, `the clone's sandbox/clusters.yaml has "${from.trim()}"`).toContain(from);
+    text = text.replaceAll(from, to);
   }
-  writeFileSync(file, head + text.slice(cut));
+  writeFileSync(file, text);
 }
 
 beforeAll(() => {
