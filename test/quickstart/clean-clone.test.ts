@@ -148,22 +148,38 @@ describe("README's Quick start on a clean clone", () => {
     const status = () => monitor.query(statusQuery) as Promise<MonitorStatus>;
     try {
       for (const command of hintCommands(clone)) {
+        const restartsBefore = (await status()).restarts.length;
         const run = await shell(command, newShellEnv(), 600_000);
         measured[command] = run.ms;
         expect(run.code, `${command}\n${run.output.slice(-3000)}`).toBe(0);
-        // "make the job a zombie; watch it get restarted": wait for the restart before lifting it.
-        if (command.includes('echo stall')) {
-          await pollUntil(async () => ((await status()).restarts.length > 0 ? true : undefined), {
-            timeoutMs: 300_000,
-            what: 'the monitor restarting the stalled job',
-          });
-        }
         if (command.includes('monitor status'))
           expect(run.output).toContain('realtime-pipeline/sample-pipeline');
-        if (command.includes('demo -- down'))
+        if (command.includes('demo -- down')) {
           expect(
             execFileSync('docker', ['ps', '-aq', '--filter', 'name=quickstart-'], { encoding: 'utf8' }),
           ).toBe('');
+          continue;
+        }
+        // As a user watching `monitor status` between commands: the stall ("watch it get restarted")
+        // and the restart command (a signal, answered at once) are done when the monitor has
+        // restarted the job; every command, when the monitor watches a healthy job again.
+        if (command.includes('echo stall') || command.includes('flink-runbooks restart')) {
+          await pollUntil(
+            async () => ((await status()).restarts.length > restartsBefore ? true : undefined),
+            { timeoutMs: 300_000, what: `the monitor's restart after "${command}"` },
+          );
+        }
+        if (command.includes('echo stall')) continue; // healthy only once the stall is lifted
+        let last: MonitorStatus | undefined;
+        await pollUntil(
+          async () => {
+            last = await status();
+            return last.phase === 'watching' && last.verdict === 'healthy' ? true : undefined;
+          },
+          { timeoutMs: 300_000, what: `the monitor watching a healthy job after "${command}"` },
+        ).catch((error) => {
+          throw new Error(`${error}; its last status: ${JSON.stringify(last)}`);
+        });
       }
     } finally {
       await connection.close();
