@@ -18,6 +18,8 @@ import { monitorWorkflowId, statusQuery } from '../../src/workflows/monitor-api'
  * One change to the clone keeps it apart from the tests beside it: its sandbox clusters get ports
  * and container names of their own (their names stay, so the printed commands are the same).
  * The demo's own ports stay: Temporal on 7233 (its Web UI 8233) and the worker's /healthz on 9464.
+ * The clone's ports (ZooKeeper 3281/3282, JobManagers 9181-9184, RPC 7123-7143) are no other
+ * sandbox's: the crash tests' runs beside this one.
  */
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'quickstart-'));
@@ -84,22 +86,22 @@ function isolateSandbox(): void {
   const file = join(clone, 'sandbox/clusters.yaml');
   let text = readFileSync(file, 'utf8');
   const replacements: Array<[string, string]> = [
-    ['quorum: 127.0.0.1:2181', 'quorum: 127.0.0.1:2981'],
-    ['quorum: 127.0.0.1:2182', 'quorum: 127.0.0.1:2982'],
+    ['quorum: 127.0.0.1:2181', 'quorum: 127.0.0.1:3281'],
+    ['quorum: 127.0.0.1:2182', 'quorum: 127.0.0.1:3282'],
     ['container: zookeeper\n', 'container: quickstart-zookeeper\n'],
     ['container: cdc-zookeeper\n', 'container: quickstart-cdc-zookeeper\n'],
-    ['http://127.0.0.1:8081', 'http://127.0.0.1:8981'],
-    ['http://127.0.0.1:8082', 'http://127.0.0.1:8982'],
-    ['http://127.0.0.1:8083', 'http://127.0.0.1:8983'],
-    ['http://127.0.0.1:8084', 'http://127.0.0.1:8984'],
+    ['http://127.0.0.1:8081', 'http://127.0.0.1:9181'],
+    ['http://127.0.0.1:8082', 'http://127.0.0.1:9182'],
+    ['http://127.0.0.1:8083', 'http://127.0.0.1:9183'],
+    ['http://127.0.0.1:8084', 'http://127.0.0.1:9184'],
     ['container: flink-jobmanager-standby', 'container: quickstart-jobmanager-standby'],
     ['container: flink-jobmanager\n', 'container: quickstart-jobmanager\n'],
     ['container: cdc-jobmanager-standby', 'container: quickstart-cdc-jobmanager-standby'],
     ['container: cdc-jobmanager\n', 'container: quickstart-cdc-jobmanager\n'],
-    ['rpc: 6123, blob: 6130, ha: 6140', 'rpc: 6923, blob: 6930, ha: 6940'],
-    ['rpc: 6124, blob: 6131, ha: 6141', 'rpc: 6924, blob: 6931, ha: 6941'],
-    ['rpc: 6125, blob: 6132, ha: 6142', 'rpc: 6925, blob: 6932, ha: 6942'],
-    ['rpc: 6126, blob: 6133, ha: 6143', 'rpc: 6926, blob: 6933, ha: 6943'],
+    ['rpc: 6123, blob: 6130, ha: 6140', 'rpc: 7123, blob: 7130, ha: 7140'],
+    ['rpc: 6124, blob: 6131, ha: 6141', 'rpc: 7124, blob: 7131, ha: 7141'],
+    ['rpc: 6125, blob: 6132, ha: 6142', 'rpc: 7125, blob: 7132, ha: 7142'],
+    ['rpc: 6126, blob: 6133, ha: 6143', 'rpc: 7126, blob: 7133, ha: 7143'],
     ['container: realtime-pipeline-taskmanager-', 'container: quickstart-taskmanager-'],
     ['container: cdc-taskmanager-', 'container: quickstart-cdc-taskmanager-'],
   ];
