@@ -401,6 +401,11 @@ describe('a standby JobManager that dies while the job runs on', () => {
     const healthy = await waitForStatus(handle, (s) => s.verdict === 'healthy', 'healthy with both back');
     expect(healthy.restarts).toEqual([]);
     expect(healthy.jobId).toBe(jobId);
+    // The resolution is sent by an activity after the verdict the status shows: it may land later.
+    await pollUntil(async () => (received.length >= 2 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'the warning and its resolution at the receiver',
+    }).catch(() => undefined);
     expect(received.map((a) => [a.verdict, a.severity])).toEqual([
       ['degraded', 'warning'],
       ['healthy', 'info'],
