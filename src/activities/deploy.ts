@@ -1,10 +1,13 @@
 import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
+import { redactCredentials } from '../alerts/redact';
 import { LABELS } from '../docker/container-plan';
+import type { EngineApi } from '../docker/engine';
 import { FlinkNoLeaderError, FlinkNotFoundError, FlinkUnreachableError } from '../flink/errors';
 import { latestFailure } from '../flink/exceptions';
 import type { OnCluster } from '../flink/target';
+import { type EngineLook, type EngineNode, engineName } from '../policy/deploy-engines';
 import { SPEC_HASH_LABEL } from '../policy/deploy-hash';
 import type { DeployObservation, LiveJob, ObservedContainer } from '../policy/deploy-plan';
 import { isWithin } from '../policy/deploy-spec';
@@ -143,12 +146,29 @@ export async function prepareDirectories(input: {
   return done;
 }
 
+/** How long the precheck waits for an engine's version: a dropped connection would otherwise hang past the activity's timeout. */
+const ENGINE_ANSWER_MS = 20_000;
+
+/** `promise`, or a rejection with `why` after `ms`. */
+async function withinMs<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(why)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The deploy's activities that reach Docker, Flink or ZooKeeper, through the adapters handed in. */
-export function deployActivities({
-  flink,
-  docker,
-  zookeeper,
-}: Pick<Adapters, 'flink' | 'docker' | 'zookeeper'>) {
+export function deployActivities(
+  { flink, docker, zookeeper }: Pick<Adapters, 'flink' | 'docker' | 'zookeeper'>,
+  { engineAnswerMs = ENGINE_ANSWER_MS }: { engineAnswerMs?: number } = {},
+) {
   /** ZooKeeper answers `ruok` with `imok`. */
   async function waitForZooKeeperReady(input: {
     quorum: string;
@@ -174,6 +194,55 @@ export function deployActivities({
     } catch (error) {
       return { reachable: false, error: message(error) };
     }
+  }
+
+  /**
+   * Every engine the nodes run on, each found as the other runbooks find it (the node's own
+   * `docker`, else where the worker places its name): whether it answers within
+   * `engineAnswerMs`, and the id of each node's image there. Never throws for an engine that does
+   * not answer, so the precheck names it with the rest; nothing is changed on any engine.
+   */
+  async function checkNodeEngines(input: { nodes: EngineNode[] }): Promise<EngineLook[]> {
+    const engines = new Map<EngineApi, { engine: string; nodes: EngineNode[] }>();
+    for (const node of input.nodes) {
+      const endpoint = await docker.placeOf({ name: node.container, docker: node.docker });
+      const api = docker.engineAt(endpoint);
+      const seen = engines.get(api) ?? { engine: engineName(endpoint), nodes: [] };
+      seen.nodes.push(node);
+      engines.set(api, seen);
+    }
+    return Promise.all([...engines].map(([api, { engine, nodes }]) => lookAtEngine(api, engine, nodes)));
+  }
+
+  async function lookAtEngine(api: EngineApi, engine: string, nodes: EngineNode[]): Promise<EngineLook> {
+    const unasked = nodes.map(({ container, image }) => ({ container, image }));
+    let version: string;
+    try {
+      version = await withinMs(api.engineVersion(), engineAnswerMs, `no answer within ${engineAnswerMs} ms`);
+    } catch (error) {
+      return { engine, reachable: false, error: redactCredentials(message(error)), nodes: unasked };
+    }
+    const ids = new Map<string, string | undefined>();
+    for (const image of new Set(nodes.map((n) => n.image))) {
+      try {
+        ids.set(image, (await api.docker().getImage(image).inspect()).Id);
+      } catch (error) {
+        if (!isNotFound(error))
+          throw new Error(
+            `Docker engine ${engine}: inspecting image ${image} failed: ${redactCredentials(message(error))}`,
+          );
+        ids.set(image, undefined);
+      }
+    }
+    return {
+      engine,
+      reachable: true,
+      version,
+      nodes: unasked.map((n) => {
+        const id = ids.get(n.image);
+        return id ? { ...n, id } : n;
+      }),
+    };
   }
 
   /** The id each image tag names on the engine; no id when the image is absent. */
@@ -359,6 +428,7 @@ export function deployActivities({
   return {
     waitForZooKeeperReady,
     checkDockerEngine,
+    checkNodeEngines,
     inspectImages,
     inspectClusterContainers,
     observeClusterJobs,
@@ -372,6 +442,7 @@ export function deployActivities({
 export const {
   waitForZooKeeperReady,
   checkDockerEngine,
+  checkNodeEngines,
   inspectImages,
   inspectClusterContainers,
   observeClusterJobs,

@@ -10,6 +10,7 @@ export const {
   acquireMaintenanceLease,
   cancelJob,
   checkDockerEngine,
+  checkNodeEngines,
   checkHaSettings,
   checkOutputSequence,
   checkPortsFree,

@@ -103,18 +103,23 @@ export function routedEngine(registry: EngineRegistry, placement: Placement) {
   const local = registry.on(undefined);
   const engineFor = async (container: string): Promise<EngineApi> =>
     registry.on(await placement.endpointOf(container));
+  /** Where a planned node runs: its plan's own engine when it names one, else where its name is placed. */
+  const placeOf = async (node: { name: string; docker?: DockerEndpoint }) =>
+    node.docker ?? (await placement.endpointOf(node.name));
   return {
     ...local,
     /** The engine `container` runs on. */
     engineFor,
+    placeOf,
+    /** The engine of `endpoint` (undefined: the worker's own), the same object for the same engine. */
+    engineAt: (endpoint: DockerEndpoint | undefined): EngineApi => registry.on(endpoint),
     /** The worker's own engine and every other one a known node runs on, each once. */
     async allEngines(): Promise<EngineApi[]> {
       return [...new Set([local, ...(await placement.endpoints()).map((e) => registry.on(e))])];
     },
     inspectContainer: async (name: string) => (await engineFor(name)).inspectContainer(name),
     /** On the plan's own engine when it names one, else where its name is placed. */
-    createContainer: async (plan: PlannedContainer) =>
-      (plan.docker ? registry.on(plan.docker) : await engineFor(plan.name)).createContainer(plan),
+    createContainer: async (plan: PlannedContainer) => registry.on(await placeOf(plan)).createContainer(plan),
     startContainer: async (name: string) => (await engineFor(name)).startContainer(name),
     stopContainer: async (name: string, timeoutSeconds?: number) =>
       (await engineFor(name)).stopContainer(name, timeoutSeconds),

@@ -1,6 +1,7 @@
 import type { JarInspection } from '../activities/savepoints';
 import type { JobSpec, NamedCluster } from '../config/schema';
 import { type ContainerRole, type PlannedContainer, planContainers } from '../docker/container-plan';
+import { type EngineLook, engineProblems } from './deploy-engines';
 import { containerSpecHash, jobKey, jobMatchesSpec, jobSpecHash, SPEC_HASH_LABEL } from './deploy-hash';
 import { isWithin, type SpecProblem, specProblems } from './deploy-spec';
 import type { HaAgreement } from './ha-agreement';
@@ -56,8 +57,12 @@ export interface ObservedContainer {
 }
 
 export interface DeployObservation {
+  /** Reachable when every engine the nodes run on answers. */
   engine: { reachable: boolean; version?: string; error?: string };
-  images: Array<{ image: string; id?: string }>;
+  /** Each image's id; with `container`, its id on that node's own engine. */
+  images: Array<{ image: string; id?: string; container?: string }>;
+  /** Every engine the nodes run on (deploys started before it asked only the worker's own). */
+  engines?: EngineLook[];
   /** Free space at each storage path, measured at its nearest existing folder. */
   disk: Array<{ path: string; measuredAt?: string; freeBytes?: number; error?: string }>;
   ports: Array<{ port: number; free: boolean; error?: string }>;
@@ -152,11 +157,12 @@ export function desiredDeployment(
   jarSha256: string | undefined,
   options: DeployOptions = {},
 ): DesiredDeployment {
-  const imageId = (image: string) => images.find((i) => i.image === image)?.id;
+  const imageId = (c: PlannedContainer) =>
+    images.find((i) => i.image === c.image && (i.container === undefined || i.container === c.name))?.id;
   const planned = planContainers(cluster);
   const containers = startOrder(cluster, planned).map((c) => ({
     ...c,
-    labels: { ...c.labels, [SPEC_HASH_LABEL]: containerSpecHash(c, imageId(c.image)) },
+    labels: { ...c.labels, [SPEC_HASH_LABEL]: containerSpecHash(c, imageId(c)) },
   }));
   const host = (location: string) => hostPathFor(location, cluster.volumes);
   const protectedDirs = [
@@ -451,6 +457,12 @@ export function precheckProblems(
   observed: DeployObservation,
   plan: DeployPlan,
 ): PrecheckProblem[] {
+  if (observed.engines) {
+    // An engine that does not answer left the other observations unmade: only the engines speak.
+    const engines = engineProblems(desired.containers, observed.engines);
+    if (engines.some((p) => p.check === 'docker')) return engines;
+    return [...engines, ...otherProblems(desired, observed, plan)];
+  }
   if (!observed.engine.reachable)
     return [
       {
@@ -459,11 +471,23 @@ export function precheckProblems(
       },
     ];
   const problems: PrecheckProblem[] = [];
-  const add = (check: PrecheckCheck, message: string) => problems.push({ check, message });
-
   for (const image of new Set(desired.containers.map((c) => c.image)))
     if (!observed.images.find((i) => i.image === image)?.id)
-      add('images', `image ${image} is not present on the Docker engine (build or pull it first)`);
+      problems.push({
+        check: 'images',
+        message: `image ${image} is not present on the Docker engine (build or pull it first)`,
+      });
+  return [...problems, ...otherProblems(desired, observed, plan)];
+}
+
+/** The checks after the engines and images: disk, ports, spec, containers, jar, job, HA. */
+function otherProblems(
+  desired: DesiredDeployment,
+  observed: DeployObservation,
+  plan: DeployPlan,
+): PrecheckProblem[] {
+  const problems: PrecheckProblem[] = [];
+  const add = (check: PrecheckCheck, message: string) => problems.push({ check, message });
 
   for (const disk of observed.disk) {
     if (disk.freeBytes === undefined)

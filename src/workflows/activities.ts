@@ -50,6 +50,7 @@ export const {
   listTaskManagers,
   checkHaSettings,
   checkDockerEngine,
+  checkNodeEngines,
   inspectImages,
   inspectClusterContainers,
   inspectDirectories,

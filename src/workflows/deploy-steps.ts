@@ -1,6 +1,13 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { ContainerRole, PlannedContainer } from '../docker/container-plan';
 import { specRetentionProblem } from '../policy/checkpoint-retention';
+import {
+  type EngineLook,
+  engineNodes,
+  enginesAsOne,
+  enginesSummary,
+  nodeImages,
+} from '../policy/deploy-engines';
 import { deployJobId, jobMatchesSpec } from '../policy/deploy-hash';
 import {
   type DeployObservation,
@@ -26,6 +33,7 @@ import { FAILURE } from '../temporal/failure-types';
 import {
   checkDockerEngine,
   checkHaSettings,
+  checkNodeEngines,
   checkPortsFree,
   checkSourceReadiness,
   createContainer,
@@ -89,6 +97,12 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  */
 const CHECKPOINTS_RETAINED = 'deploy-checkpoints-retained';
 
+/**
+ * The precheck asks every engine the nodes run on, and for each node's image on its own engine.
+ * Deploys recorded before asked only the worker's engine, and replay that way.
+ */
+const EVERY_ENGINE = 'deploy-precheck-every-engine';
+
 // ---- 1. precheck ----
 
 export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
@@ -96,12 +110,24 @@ export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
   const options = { savepointPath: input.savepointPath, freeDiskGb: input.freeDiskGb };
   const draft = desiredDeployment(cluster, job, [], undefined, options);
 
-  run.doing('asking the Docker engine');
-  const engine = await checkDockerEngine();
+  let engine: DeployObservation['engine'];
+  let engines: EngineLook[] | undefined;
+  let askImages: () => Promise<DeployObservation['images']>;
+  if (patched(EVERY_ENGINE)) {
+    run.doing("asking every Docker engine the nodes run on, and for each node's image on its own");
+    engines = await checkNodeEngines({ nodes: engineNodes(draft.containers) });
+    engine = enginesAsOne(engines);
+    const seen = nodeImages(engines);
+    askImages = async () => seen;
+  } else {
+    run.doing('asking the Docker engine');
+    engine = await checkDockerEngine();
+    askImages = () => inspectImages({ images: [...new Set(draft.containers.map((c) => c.image))] });
+  }
   run.doing('looking at images, disk, ports, containers, directories and the jar');
   const [images, disk, ports, containers, directories, jar] = engine.reachable
     ? await Promise.all([
-        inspectImages({ images: [...new Set(draft.containers.map((c) => c.image))] }),
+        askImages(),
         measureFreeDisk({ paths: draft.storagePaths }),
         checkPortsFree({ ports: plannedPorts(draft) }),
         inspectClusterContainers({ cluster: cluster.name, names: plannedNames(draft) }),
@@ -118,7 +144,16 @@ export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
         [],
         { path: job.jar, entryClass: job.entryClass, readable: false, isJar: false, hasEntryClass: false },
       ];
-  const observed: DeployObservation = { engine, images, disk, ports, containers, directories, jar };
+  const observed: DeployObservation = {
+    engine,
+    images,
+    ...(engines ? { engines } : {}),
+    disk,
+    ports,
+    containers,
+    directories,
+    jar,
+  };
 
   const jobManagerNames = cluster.jobManagers.map((jm) => jm.container);
   if (containers.some((c) => c.running && jobManagerNames.includes(c.name))) {
@@ -181,7 +216,7 @@ export async function precheck(run: DeployRun): Promise<StepDone<DeployPlan>> {
   const summary =
     problems.length > 0
       ? `${problems.length} check(s) would fail`
-      : `Docker ${engine.version}, images present, ${free}, ${ports.length} ports free or ours, spec consistent, jar ${jar.sha256?.slice(0, 12)}; plan: ${plan.noop ? 'nothing to change' : planSummary(plan)}`;
+      : `${engines ? enginesSummary(engines) : `Docker ${engine.version}`}, images present, ${free}, ${ports.length} ports free or ours, spec consistent, jar ${jar.sha256?.slice(0, 12)}; plan: ${plan.noop ? 'nothing to change' : planSummary(plan)}`;
   return { value: plan, summary, failedWith: problems.length > 0 ? evidence : undefined };
 }
 

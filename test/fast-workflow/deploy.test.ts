@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EngineLook, engineName, WORKER_ENGINE } from '../../src/policy/deploy-engines';
 import { deploy } from '../../src/workflows';
 import { type Fakes, typedError } from '../helpers/fake-activities';
 import { type FakeRun, withFakeWorker } from '../helpers/fake-worker';
@@ -46,14 +47,43 @@ const cluster = fastCluster({
   storage: { minFreeGb: 1, paths: ['/srv/fast'] },
 });
 
+/**
+ * Fake engines, named by endpoint: each answers with every image, except an engine `down` names
+ * (its error) and the images `missing` lists on an engine.
+ */
+function fakeEngines(
+  down: Record<string, string>,
+  missing: Record<string, string[]> = {},
+): NonNullable<Fakes['checkNodeEngines']> {
+  return ({ nodes }) => {
+    const looks = new Map<string, EngineLook>();
+    for (const node of nodes) {
+      const engine = engineName(node.docker);
+      const look = looks.get(engine) ?? {
+        engine,
+        reachable: down[engine] === undefined,
+        ...(down[engine] === undefined ? { version: '27.0' } : { error: down[engine] }),
+        nodes: [],
+      };
+      const present = look.reachable && !(missing[engine] ?? []).includes(node.image);
+      look.nodes.push({
+        container: node.container,
+        image: node.image,
+        ...(present ? { id: `sha256:${engine.length}${node.image.length}` } : {}),
+      });
+      looks.set(engine, look);
+    }
+    return [...looks.values()];
+  };
+}
+
 /** A machine with the images and the jar, free ports and disk, and no container yet. */
 function freshMachine(): { flink: FakeFlink; fakes: Fakes } {
   const flink = new FakeFlink(cluster, () => env.currentTimeMs());
   const base = flink.fakes();
   const fakes: Fakes = {
     ...base,
-    checkDockerEngine: () => ({ reachable: true, version: '27.0' }),
-    inspectImages: ({ images }) => images.map((image) => ({ image, id: `sha256:${image.length}` })),
+    checkNodeEngines: fakeEngines({}),
     measureFreeDisk: ({ paths }) =>
       paths.map((path) => ({ path, measuredAt: path, freeBytes: 500 * 1024 ** 3 })),
     checkPortsFree: ({ ports }) => ports.map((port) => ({ port, free: true })),
@@ -172,7 +202,7 @@ describe('deploy with faked activities on the time-skipping server', () => {
     [
       'precheck',
       'DeployPrecheckFailed',
-      { checkDockerEngine: () => ({ reachable: false, error: 'connect ENOENT /var/run/docker.sock' }) },
+      { checkNodeEngines: fakeEngines({ [WORKER_ENGINE]: 'connect ENOENT /var/run/docker.sock' }) },
     ],
     [
       'stop-old-services',
@@ -330,5 +360,88 @@ describe('deploy with faked activities on the time-skipping server', () => {
         expect(run.calls.count('ensureMonitor')).toBe(0);
       },
     );
+  });
+
+  describe('on two Docker engines', () => {
+    const B = 'unix:///run/flink-runbooks/docker-b.sock';
+    const onTwo = fastCluster({
+      jobManagers: cluster.jobManagers.map((jm) => (jm.container === 'jm-b' ? { ...jm, docker: B } : jm)),
+      taskManagers: {
+        containers: [{ container: 'tm-1' }, { container: 'tm-2', docker: { host: B } }],
+      },
+      volumes: cluster.volumes,
+      storage: cluster.storage,
+    });
+    const twoEngines = (fakes: Fakes, engines: Fakes['checkNodeEngines']): Fakes => ({
+      ...fakes,
+      checkNodeEngines: engines,
+      resolveClusterJob: (ref) => ({
+        cluster: { ...onTwo, name: ref.cluster },
+        job: onTwo.jobs[0] as (typeof onTwo.jobs)[number],
+      }),
+    });
+    const changing = [
+      'acquireMaintenanceLease',
+      'stopContainer',
+      'removeClusterContainer',
+      'prepareDirectories',
+      'createContainer',
+      'startContainer',
+      'submitJob',
+    ] as const;
+    async function refused(run: FakeRun): Promise<ApplicationFailure> {
+      const error = await (await start(run)).result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      return (error as WorkflowFailedError).cause as ApplicationFailure;
+    }
+
+    it("asks each node's own engine: the image missing only on the second refuses the deploy, naming it and its nodes", async () => {
+      const { flink, fakes } = freshMachine();
+      const image = onTwo.images.flink;
+      await withFakeWorker(env, twoEngines(fakes, fakeEngines({}, { [B]: [image] })), async (run) => {
+        const failure = await refused(run);
+        expect(failure.type).toBe('DeployPrecheckFailed');
+        expect(failure.message).toContain(
+          `images: image ${image} is not present on Docker engine ${B}, where jm-b, tm-2 run`,
+        );
+        expect(failure.message).toContain('Nothing was changed.');
+        const [asked] = run.calls.inputsOf('checkNodeEngines');
+        expect(asked?.nodes.filter((n) => n.docker).map((n) => [n.container, n.docker?.host])).toEqual([
+          ['jm-b', B],
+          ['tm-2', B],
+        ]);
+        expect(run.calls.names().filter((n) => (changing as readonly string[]).includes(n))).toEqual([]);
+        expect(flink.inbox.alerts).toHaveLength(0);
+      });
+    });
+
+    it('the second engine not answering refuses the deploy, naming it, and looks at nothing else', async () => {
+      const { fakes } = freshMachine();
+      const engines = fakeEngines({ [B]: 'connect ENOENT /run/flink-runbooks/docker-b.sock' });
+      await withFakeWorker(env, twoEngines(fakes, engines), async (run) => {
+        const failure = await refused(run);
+        expect(failure.type).toBe('DeployPrecheckFailed');
+        expect(failure.message).toContain(
+          `docker: Docker engine ${B} does not answer (nodes jm-b, tm-2): connect ENOENT /run/flink-runbooks/docker-b.sock`,
+        );
+        expect(run.calls.names().filter((n) => (changing as readonly string[]).includes(n))).toEqual([]);
+        expect(run.calls.count('inspectClusterContainers')).toBe(0);
+      });
+    });
+
+    it('every engine answering with its nodes’ images passes the precheck and deploys', async () => {
+      const { fakes } = freshMachine();
+      await withFakeWorker(env, twoEngines(fakes, fakeEngines({})), async (run) => {
+        const result = await (await start(run)).result();
+        expect(result.outcome).toBe('deployed');
+        expect(result.precheck).toEqual({ passed: true, problems: [] });
+        expect(result.steps[0]?.summary).toContain(
+          `Docker 27.0 on ${WORKER_ENGINE} (2 nodes), Docker 27.0 on ${B} (2 nodes), images present`,
+        );
+      });
+    });
   });
 });
