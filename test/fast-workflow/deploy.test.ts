@@ -141,10 +141,11 @@ function freshMachine(): { flink: FakeFlink; fakes: Fakes } {
 }
 
 let deploys = 0;
-function start(run: FakeRun, input: { dryRun?: boolean } = {}) {
+/** `id` names a run whose history is recorded: replays are matched by workflow id. */
+function start(run: FakeRun, input: { dryRun?: boolean } = {}, id = `${++deploys}`) {
   return run.client.workflow.start(deploy, {
     taskQueue: run.taskQueue,
-    workflowId: `deploy:fast:pipeline:${++deploys}`,
+    workflowId: `deploy:fast:pipeline:${id}`,
     args: [{ cluster: 'fast', ...input }],
   });
 }
@@ -435,7 +436,9 @@ describe('deploy with faked activities on the time-skipping server', () => {
     it('every engine answering with its nodes’ images passes the precheck and deploys', async () => {
       const { fakes } = freshMachine();
       await withFakeWorker(env, twoEngines(fakes, fakeEngines({})), async (run) => {
-        const result = await (await start(run)).result();
+        const handle = await start(run, {}, 'two-engines');
+        const result = await handle.result();
+        await recordHistory('deploy-two-engines', handle);
         expect(result.outcome).toBe('deployed');
         expect(result.precheck).toEqual({ passed: true, problems: [] });
         expect(result.steps[0]?.summary).toContain(
