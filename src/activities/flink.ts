@@ -4,6 +4,7 @@ import {
   checkpointsOf,
   completedAt,
   exceptionsOf,
+  jobStateOf,
   type RecentException,
   type RecordsOut,
   recordsOutOf,
@@ -93,12 +94,7 @@ export function flinkActivities({ flink }: Pick<Adapters, 'flink'>) {
 
   /** A job's state, or `missing` when the cluster does not know the id. */
   async function getJobState(input: OnCluster & { jobId: string }): Promise<JobState | 'MISSING'> {
-    try {
-      return (await rest(input).call((c) => c.job(input.jobId))).state;
-    } catch (error) {
-      if (error instanceof FlinkNotFoundError) return 'MISSING';
-      throw error;
-    }
+    return (await jobStateOf(rest(input), input.jobId)).state;
   }
 
   /**

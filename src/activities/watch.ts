@@ -3,8 +3,8 @@ import { Context } from '@temporalio/activity';
 import type { ClusterSpec, JobManagerSpec, JobSpec } from '../config/schema';
 import type { SourceSpec } from '../config/source-schema';
 import type { FlinkClusterClient } from '../flink/cluster-client';
-import { FlinkNoLeaderError, FlinkNotFoundError, FlinkRestError } from '../flink/errors';
-import { checkpointsOf, exceptionsOf, recordsOutOf } from '../flink/observe';
+import { FlinkNoLeaderError, FlinkRestError } from '../flink/errors';
+import { checkpointsOf, exceptionsOf, jobStateOf, recordsOutOf } from '../flink/observe';
 import type { OnCluster } from '../flink/target';
 import { outputFreshness } from '../output/observe';
 import { withDiskVerdict } from '../policy/disk';
@@ -86,13 +86,10 @@ export async function observeJob(
     observation.jobId = jobId;
     if (!jobId) observation.jobState = 'MISSING';
     else {
-      const job = await rest
-        .call((c) => c.job(jobId))
-        .catch((error) => {
-          if (error instanceof FlinkNotFoundError) return undefined;
-          throw error;
-        });
-      observation.jobState = job?.state ?? 'MISSING';
+      const { state, details: job } = await jobStateOf(rest, jobId);
+      observation.jobState = state;
+      // Without details the job is known only from its result: its exception history is gone, and
+      // an empty one would read as a person's cancel. Not asked, it counts as a failure.
       if (job?.state === 'CANCELED') {
         // A cancel through REST leaves no failure behind; a failure the cluster acted on does.
         // Failures before the job last became RUNNING were recovered from: they do not count.

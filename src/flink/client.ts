@@ -15,6 +15,7 @@ import type {
   JobDetails,
   JobExceptions,
   JobOverview,
+  JobState,
   MetricValue,
   TaskManagerInfo,
 } from './types';
@@ -95,6 +96,11 @@ export class FlinkRestClient {
 
   job(jobId: string): Promise<JobDetails> {
     return this.call(`/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** The job's state alone: the dispatcher answers it even where it cannot build the details. */
+  async jobStatus(jobId: string): Promise<JobState> {
+    return (await this.call<{ status: JobState }>(`/jobs/${encodeURIComponent(jobId)}/status`)).status;
   }
 
   checkpoints(jobId: string): Promise<CheckpointingStatistics> {

@@ -110,7 +110,12 @@ export function flinkErrorText(body: unknown): string | undefined {
     .filter((line) => line.startsWith('Caused by: '))
     .at(-1)
     ?.slice('Caused by: '.length);
-  const text = rootCause ?? lines.find((line) => /Exception: /.test(line)) ?? lines[0];
+  // An exception without a message (Flink's own null checks throw such) is named by its class.
+  const text =
+    rootCause ??
+    lines.find((line) => /Exception: /.test(line)) ??
+    lines.find((line) => /^[\w$.]+(Exception|Error)$/.test(line)) ??
+    lines[0];
   return text?.slice(0, 500);
 }
 

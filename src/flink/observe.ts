@@ -1,6 +1,8 @@
+import { isTerminalJobState } from '../policy/job-states';
 import type { FlinkRestClient } from './client';
 import type { FlinkClusterClient } from './cluster-client';
-import type { CheckpointSummary } from './types';
+import { FlinkNotFoundError, FlinkServerError } from './errors';
+import type { CheckpointSummary, JobDetails, JobState } from './types';
 
 /**
  * Reads of a running job that more than one activity makes (the monitor's look, the drill's
@@ -108,6 +110,34 @@ export async function checkpointsOf(
     },
     observedAt: now,
   };
+}
+
+export interface JobLook {
+  state: JobState | 'MISSING';
+  /** Absent when only the job's status could be read. */
+  details?: JobDetails;
+}
+
+/**
+ * The job's state as the leader knows it. A JobManager that dies after a job ended, before it
+ * cleaned up, leaves a dirty job result; the next leader knows the job only from it (Flink 1.20:
+ * CheckpointResourcesCleanupRunner, then the ExecutionGraphInfoStore, an hour by default) as a
+ * sparse graph without a job type. JobDetailsInfo requires one, so every GET /jobs/<id> answers
+ * 500 with a NullPointerException and no message, while /jobs/<id>/status reads the state alone and
+ * answers. Only an ended state is taken from there: a live job whose details fail is a REST
+ * problem, and the error stands.
+ */
+export async function jobStateOf(client: FlinkClusterClient, jobId: string): Promise<JobLook> {
+  try {
+    const details = await client.call((c) => c.job(jobId));
+    return { state: details.state, details };
+  } catch (error) {
+    if (error instanceof FlinkNotFoundError) return { state: 'MISSING' };
+    if (!(error instanceof FlinkServerError)) throw error;
+    const status = await client.call((c) => c.jobStatus(jobId)).catch(() => undefined);
+    if (status && isTerminalJobState(status)) return { state: status };
+    throw error;
+  }
 }
 
 /** Exceptions newer than `since` (ms), newest first: what the seeds grep the logs for. */
