@@ -74,6 +74,28 @@ export function stopRoute(input: {
   };
 }
 
+export type RestoreAfterStop = { from: 'checkpoint'; path: string } | { from: 'disk'; why: string };
+
+/**
+ * What a job that has ended is restored from: the latest completed checkpoint its REST view
+ * names, else its newest complete state on disk. The view may be gone (`view` undefined): a
+ * leader that knows the job only from its job result keeps no checkpoint statistics of it. A job
+ * found CANCELED (`stateBefore`: before the restart touched it) took a checkpoint Flink did not
+ * say it retains with it; one this restart cancelled was cancelled only with retention checked.
+ */
+export function restoreAfterStop(input: {
+  stateBefore: string;
+  view?: { latestPath?: string; retainedOnCancel?: boolean };
+}): RestoreAfterStop {
+  const { view } = input;
+  if (!view) return { from: 'disk', why: 'the cluster no longer reports the checkpoints of the ended job' };
+  if (!view.latestPath)
+    return { from: 'disk', why: 'the cluster reports no completed checkpoint of the job' };
+  if (input.stateBefore === 'CANCELED' && view.retainedOnCancel !== true)
+    return { from: 'disk', why: 'the job was cancelled, and a cancel may have deleted that checkpoint' };
+  return { from: 'checkpoint', path: view.latestPath };
+}
+
 /**
  * The spec's own word on retention: a problem when the cluster's settings name another value.
  * Unset says nothing (the job's code may set it); the job's REST config is checked once it runs.

@@ -1,5 +1,6 @@
-import { ApplicationFailure, log, patched } from '@temporalio/workflow';
-import { retentionOfFlag, SET_RETENTION, stopRoute } from '../policy/checkpoint-retention';
+import { ApplicationFailure, isCancellation, log, patched } from '@temporalio/workflow';
+import type { CheckpointObservation } from '../activities/flink';
+import { restoreAfterStop, retentionOfFlag, SET_RETENTION, stopRoute } from '../policy/checkpoint-retention';
 import { ENDED_JOB_STATES, isTerminalJobState } from '../policy/job-states';
 import { beforeSubmit } from '../policy/one-live-job';
 import { FAILURE } from '../temporal/failure-types';
@@ -114,11 +115,36 @@ async function stopKeepingState(plan: RestartPlan, jobId: string, state: string)
     await waitUntilCancelled(plan, jobId);
   }
   // Read after the job stopped, so no checkpoint can complete after the one restored.
-  const seen = await observeCheckpoints({ ...plan.flink, jobId });
-  const path = seen.latestCompleted?.path;
-  // A job someone else cancelled took its checkpoints with it unless Flink retains them.
-  const deletedByCancel = state === 'CANCELED' && seen.config.retainedOnCancel !== true;
-  return path && !deletedByCancel ? { path, via: 'checkpoint' } : newestStateOnDisk(plan, jobId);
+  const seen = await checkpointView(plan, jobId);
+  const restore = restoreAfterStop({
+    stateBefore: state,
+    view: seen && { latestPath: seen.latestCompleted?.path, retainedOnCancel: seen.config.retainedOnCancel },
+  });
+  return restore.from === 'checkpoint'
+    ? { path: restore.path, via: 'checkpoint' }
+    : newestStateOnDisk(plan, jobId);
+}
+
+/** Restarts that could not read the ended job's checkpoints failed there; they replay so. */
+export const CHECKPOINT_VIEW_LOST = 'restart-checkpoint-view-lost-then-disk';
+
+/**
+ * The ended job's checkpoints as the cluster reports them, or undefined when it no longer can:
+ * a leader that took over from a JobManager that died right after the job ended knows the job
+ * only from its job result (404 for its checkpoints, 500 for its details). Its retained
+ * checkpoints are on disk; the job has ended, so none newer can appear.
+ */
+async function checkpointView(plan: RestartPlan, jobId: string): Promise<CheckpointObservation | undefined> {
+  try {
+    return await observeCheckpoints({ ...plan.flink, jobId });
+  } catch (error) {
+    if (isCancellation(error) || !patched(CHECKPOINT_VIEW_LOST)) throw error;
+    log.warn('the checkpoints of the ended job cannot be read: restoring its newest state on disk', {
+      jobId,
+      error: String(error),
+    });
+    return undefined;
+  }
 }
 
 /** Restarts that recorded a cancel lost with its JobManager gave up there; they replay so. */

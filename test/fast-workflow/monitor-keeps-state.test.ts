@@ -36,8 +36,13 @@ let clusters = 0;
 
 type Handle = WorkflowHandle<typeof monitorJob>;
 
-async function withMonitor(run: FakeRun, watch: WatchScript, use: (handle: Handle) => Promise<void>) {
-  const name = `keep-${++clusters}`;
+async function withMonitor(
+  run: FakeRun,
+  watch: WatchScript,
+  use: (handle: Handle) => Promise<void>,
+  // A recorded history needs a workflow id no other recorded one has.
+  name = `keep-${++clusters}`,
+) {
   const handle = await run.client.workflow.start(monitorJob, {
     taskQueue: run.taskQueue,
     workflowId: monitorWorkflowId(name, 'pipeline'),
@@ -198,6 +203,50 @@ describe('the monitor keeps state and runs one job, on the time-skipping server'
         expect(run.calls.count('cancelJob')).toBe(2);
         expect(run.calls.count('submitJob')).toBe(1);
       });
+    });
+  });
+
+  it('restores from disk when the leader died right after the cancel ended the job: the new one knows it only from its result', async () => {
+    const watch = new WatchScript('zombie');
+    const onDisk = `file:/data/checkpoints/${jobIds.old}/chk-4`;
+    let cancelled = false;
+    const fakes = restartingCluster(cluster, {
+      watchJob: watch.watchJob,
+      // Read through /jobs/<id>/status: the job's details answer 500 on the new leader.
+      getJobState: ({ jobId }) => (jobId === jobIds.old && cancelled ? 'CANCELED' : 'RUNNING'),
+      cancelJob: () => {
+        cancelled = true;
+        return { cancelled: true, state: 'RUNNING' };
+      },
+      observeCheckpoints: ({ jobId }) => {
+        if (!cancelled) return checkpointsOf(jobId);
+        throw typedError('FlinkNotFound', `404: Checkpointing is not enabled for this job (${jobId}).`);
+      },
+      findStateOnDisk: () => ({
+        state: { kind: 'checkpoint', uri: onDisk, createdAt: 1, why: 'the newest complete state on disk' },
+        skipped: [],
+        looked: ['/data/savepoints', '/data/checkpoints'],
+        unmapped: [],
+      }),
+    });
+    await withFakeWorker(env, fakes, async (run) => {
+      await withMonitor(
+        run,
+        watch,
+        async (handle) => {
+          const s = await statusWhen(handle, 'the restart', (st) => st.restarts.length === 1);
+          expect(s.restarts[0], s.restarts[0]?.error).toMatchObject({
+            outcome: 'restarted',
+            restoredFrom: onDisk,
+          });
+          expect(run.calls.inputsOf('findStateOnDisk')[0]).toMatchObject({ jobId: jobIds.old });
+          expect(run.calls.inputsOf('submitJob')[0]).toMatchObject({ savepointPath: onDisk });
+          expect(run.calls.count('cancelJob')).toBe(1);
+          expect(run.calls.count('submitJob')).toBe(1);
+          await recordHistory('monitor-restart-checkpoints-gone-with-leader-from-disk', handle);
+        },
+        'keep-checkpoints-gone',
+      );
     });
   });
 

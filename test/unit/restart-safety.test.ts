@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterSpecSchema } from '../../src/config/schema';
 import {
   RETENTION_SETTING,
+  restoreAfterStop,
   retentionOf,
   retentionProblem,
   specRetentionProblem,
@@ -208,6 +209,46 @@ describe('cancel only what is retained', () => {
     ],
   ])('spec retention %s: problem %s', (_name, configs, problem) => {
     expect(specRetentionProblem(configs) !== undefined).toBe(problem);
+  });
+});
+
+describe('an ended job is restored from the checkpoint the cluster names, else from disk', () => {
+  const CHK = `file:/opt/flink/checkpoints/${JOB}/chk-7`;
+  it.each<[string, Parameters<typeof restoreAfterStop>[0], string]>([
+    [
+      'cancelled by the restart, retained: the latest checkpoint',
+      { stateBefore: 'RUNNING', view: { latestPath: CHK, retainedOnCancel: true } },
+      CHK,
+    ],
+    ['failed on its own: the latest checkpoint', { stateBefore: 'FAILED', view: { latestPath: CHK } }, CHK],
+    [
+      'its checkpoints can no longer be read (a leader that knows it only from its job result): disk',
+      { stateBefore: 'RUNNING' },
+      'disk',
+    ],
+    [
+      'ended before any checkpoint completed, as the cluster says: disk',
+      { stateBefore: 'RUNNING', view: {} },
+      'disk',
+    ],
+    [
+      'cancelled by someone else, retention not reported: disk',
+      { stateBefore: 'CANCELED', view: { latestPath: CHK } },
+      'disk',
+    ],
+    [
+      'cancelled by someone else, checkpoints deleted on cancel: disk',
+      { stateBefore: 'CANCELED', view: { latestPath: CHK, retainedOnCancel: false } },
+      'disk',
+    ],
+    [
+      'cancelled by someone else, retained: the latest checkpoint',
+      { stateBefore: 'CANCELED', view: { latestPath: CHK, retainedOnCancel: true } },
+      CHK,
+    ],
+  ])('%s', (_name, input, expected) => {
+    const decided = restoreAfterStop(input);
+    expect(decided.from === 'checkpoint' ? decided.path : decided.from).toBe(expected);
   });
 });
 
