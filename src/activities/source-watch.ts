@@ -7,9 +7,20 @@ import type { SourceAdapters } from '../sources';
 import { canaryInOutput, newCanary } from '../sources/canary';
 
 /**
+ * What a watch hands to the next one of the same job: a watch returns whenever its verdict
+ * changes, and starting afresh each time would forget since when the source has been silent.
+ */
+export interface WatchMemory {
+  jobId: string;
+  track: SourceTrack;
+  canary?: CanaryState;
+  records?: { total: number; since: number };
+}
+
+/**
  * What the watch remembers between its looks at a job's CDC source: the liveness tracker, the
  * outstanding canary, and since when the source's record count has not moved. One per watch
- * activity; a new watch (after a restart, or a new job id) starts afresh.
+ * activity, carried to the next watch of the same job id (`remember`, `recall`).
  */
 export class SourceWatch {
   private track: SourceTrack = NEW_TRACK;
@@ -24,6 +35,24 @@ export class SourceWatch {
     /** Called between steps that may each take a query timeout: the activity heartbeats. */
     private readonly beat: () => void = () => undefined,
   ) {}
+
+  /** What the next watch of this job should start from. */
+  remember(jobId: string | undefined): WatchMemory | undefined {
+    if (jobId === undefined) return undefined;
+    const memory: WatchMemory = { jobId, track: this.track };
+    if (this.canary) memory.canary = { ...this.canary };
+    if (this.records) memory.records = { ...this.records };
+    return memory;
+  }
+
+  /** Starts from the previous watch's memory when it is about the same job; else afresh. */
+  recall(memory: WatchMemory | undefined, jobId: string | undefined): void {
+    if (!memory || jobId === undefined || memory.jobId !== jobId) return;
+    this.jobId = jobId;
+    this.track = memory.track;
+    this.canary = memory.canary && { ...memory.canary };
+    this.records = memory.records && { ...memory.records };
+  }
 
   /** Health settings for this source, given the job's checkpoint interval. */
   settings(fileWindowMs: number, checkpointIntervalMs: number | undefined): HealthSettings {

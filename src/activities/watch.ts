@@ -16,7 +16,7 @@ import { type Confirmation, confirmVerdict } from '../policy/recovery';
 import { type Adapters, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { DiskWatch, type DiskWatchTarget } from './disk';
 import { sourceIdleMs } from './source-metrics';
-import { SourceWatch } from './source-watch';
+import { SourceWatch, type WatchMemory } from './source-watch';
 
 /**
  * The monitor's eyes. `observeJob` takes one look at everything the seeds' health monitor checks;
@@ -210,6 +210,8 @@ export interface WatchInput {
   confirmations: number;
   intervalMs: number;
   maxDurationMs: number;
+  /** What the previous watch of this job learned (the report's `memory`). */
+  memory?: WatchMemory;
 }
 
 export interface WatchReport {
@@ -220,6 +222,8 @@ export interface WatchReport {
   returned: 'verdict-changed' | 'max-duration';
   /** The window after which a RUNNING job without checkpoint progress is a zombie. */
   checkpointWindowMs?: number;
+  /** For the next watch of the same job. */
+  memory?: WatchMemory;
 }
 
 async function watch(
@@ -244,6 +248,7 @@ async function watch(
   for (let observations = 1; ; observations++) {
     const observation = await observeJob(input.target, exceptionsSince, adapters);
     exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
+    if (observations === 1) sourceWatch.recall(input.memory, observation.jobId);
     observation.recordsFlatForMs = sourceWatch.recordsFlatFor(observation.recordsOutTotal, observation.at);
     if (input.target.source) ctx.heartbeat({ at: Date.now(), looking: 'source' });
     await sourceWatch.look(observation);
@@ -273,6 +278,7 @@ async function watch(
       observations,
       returned,
       checkpointWindowMs: observation.checkpoints && checkpointWindowMs(observation.checkpoints),
+      memory: sourceWatch.remember(observation.jobId),
     });
     if (next.confirmed && next.confirmed !== input.knownVerdict) return report('verdict-changed');
     if (Date.now() - started >= input.maxDurationMs) return report('max-duration');

@@ -165,8 +165,7 @@ function evaluateRunning(obs: JobObservation, settings: HealthSettings): Evaluat
   const lookAgainInMs = soonest(stuck.lookAgainInMs, source?.lookAgainInMs);
   if (reasons.length > 0) return { ...verdict('degraded', ...reasons), lookAgainInMs };
 
-  const nothingWritten =
-    outputReadable && output.committedInWindow === 0 && (obs.recordsPerSecond ?? 0) === 0;
+  const nothingWritten = outputReadable && output.committedInWindow === 0 && recordsStill(obs);
   if (nothingWritten) {
     const quiet = quietSource(obs);
     if (quiet.quiet) return { ...verdict('idle', quiet.reason), lookAgainInMs };
@@ -219,6 +218,14 @@ function jobSilent(obs: JobObservation, settings: HealthSettings): boolean {
     obs.recordsPerSecond === 0 ||
     (obs.recordsFlatForMs ?? 0) >= span
   );
+}
+
+/**
+ * No records out now. Flink's per-second rate is a one-minute average, so after a burst it stays
+ * above 0 for a minute after the last record: a total unchanged across looks says so sooner.
+ */
+function recordsStill(obs: JobObservation): boolean {
+  return (obs.recordsPerSecond ?? 0) === 0 || (obs.recordsFlatForMs ?? 0) >= FLAT_SPAN_MS;
 }
 
 /** A checkpoint in progress far longer than this job's recent ones, while records are flat. */

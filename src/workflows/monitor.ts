@@ -12,6 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { WatchMemory } from '../activities/source-watch';
 import type { WatchReport } from '../activities/watch';
 import type { Alert } from '../alerts/types';
 import type { JobSpec } from '../config/schema';
@@ -115,6 +116,9 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
   let phase: MonitorPhase = 'watching';
   let forced: { reason: string } | undefined;
   /** Set by a signal or an update that the running watch must stop for. */
+  // What the last watch learned about the source; the next watch of the same job goes on from it.
+  let watchMemory: WatchMemory | undefined;
+
   let interrupted = false;
 
   /** The job the lease is about, as named before the cluster file is read, then resolved. */
@@ -313,6 +317,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
         confirmations: CONFIRMATIONS,
         intervalMs: cluster.monitor.interval,
         maxDurationMs: input.watchMaxMs ?? WATCH_MAX_MS,
+        memory: watchMemory,
       }),
     );
     watching
@@ -333,6 +338,7 @@ export async function monitorJob(input: MonitorInput & { memory?: MonitorMemory 
 
   async function takeVerdict(report: WatchReport): Promise<void> {
     m.lastObservation = report.observation;
+    watchMemory = report.memory;
     if (report.observation.jobId) m.jobId = report.observation.jobId;
     const changed = report.verdict !== m.verdict;
     m.reasons = report.evaluation.verdict === report.verdict ? report.evaluation.reasons : m.reasons;

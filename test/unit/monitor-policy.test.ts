@@ -70,6 +70,26 @@ const table: Array<[string, JobObservation, Verdict, RegExp]> = [
     /source is quiet/,
   ],
   [
+    "a burst's one-minute rate still above 0, the total flat for 15 s: idle",
+    running({
+      output: { newestAgeMs: 120_000, committedInWindow: 0, stuckInProgress: 0 },
+      recordsPerSecond: 0.3,
+      recordsFlatForMs: 15_000,
+    }),
+    'idle',
+    /source is quiet/,
+  ],
+  [
+    'records still flowing (the total moved within 15 s), nothing committed in the window: not idle',
+    running({
+      output: { newestAgeMs: 120_000, committedInWindow: 0, stuckInProgress: 0 },
+      recordsPerSecond: 0.3,
+      recordsFlatForMs: 14_000,
+    }),
+    'healthy',
+    /checkpoint 100 completed/,
+  ],
+  [
     'idle with no file ever written',
     running({ output: { committedInWindow: 0, stuckInProgress: 0 }, recordsPerSecond: 0 }),
     'idle',

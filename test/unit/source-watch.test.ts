@@ -212,4 +212,25 @@ describe('SourceWatch: the source and the canary across looks', () => {
     expect(watch.recordsFlatFor(101, 17_000)).toBe(0);
     expect(watch.recordsFlatFor(undefined, 18_000)).toBeUndefined();
   });
+
+  it('the next watch of the same job goes on from what this one learned; of another job, afresh', async () => {
+    const first = new SourceWatch(SPEC, output(), fake);
+    first.recordsFlatFor(18, 1_000);
+    await first.look(quiet());
+    const marker = fake.canaries[0]?.marker as string;
+    const memory = first.remember('a'.repeat(32));
+
+    // A watch returns when its verdict changes: the next one must not start the count again.
+    const next = new SourceWatch(SPEC, output(), fake);
+    next.recall(memory, 'a'.repeat(32));
+    expect(next.recordsFlatFor(18, 31_000)).toBe(30_000);
+    const look = quiet();
+    await next.look(look);
+    expect(fake.canaries).toHaveLength(1); // the canary that is out is still awaited
+    expect(look.canary?.marker).toBe(marker);
+
+    const other = new SourceWatch(SPEC, output(), fake);
+    other.recall(memory, 'b'.repeat(32));
+    expect(other.recordsFlatFor(18, 31_000)).toBe(0);
+  });
 });

@@ -32,11 +32,12 @@ final class CdcOptions implements Serializable {
     /** Restart after this delay, without limit; unset: the cluster's default strategy. */
     final long fixedRestartDelayMs;
     /**
-     * Debezium heartbeats, every 10 s by default; 0 sends none. With the Debezium 1.9 that Flink
-     * CDC 3.5 ships neither is exact across every restore: a heartbeat of an idle source stores a
-     * commit-boundary offset, and a restore from it can skip the next transaction's first change
-     * (DBZ-6204); without heartbeats a restore after an idle spell replays the last transaction.
-     * Without them, too, the slot does not advance past other tables' WAL while these are idle.
+     * Debezium heartbeats, none by default (0). With the Debezium 1.9 that Flink CDC 3.5 ships, a
+     * heartbeat of an idle source stores a commit-boundary offset, and a restore from it can skip
+     * the next transaction's first change (DBZ-6204): a loss nothing downstream can undo. Without
+     * heartbeats a restore after an idle spell replays the last transaction instead, which
+     * {@link DropReplayedChanges} drops. The price: while the captured tables are idle the slot
+     * does not advance past other tables' WAL, which PostgreSQL keeps until the next change.
      */
     final long heartbeatIntervalMs;
     final String jobName;
@@ -56,7 +57,7 @@ final class CdcOptions implements Serializable {
         minPauseMs = Long.parseLong(args.getOrDefault("min-pause", "5000"));
         tolerableFailures = Integer.parseInt(args.getOrDefault("tolerable-failures", "5"));
         fixedRestartDelayMs = Long.parseLong(args.getOrDefault("fixed-restart-delay", "-1"));
-        heartbeatIntervalMs = Long.parseLong(args.getOrDefault("heartbeat-interval", "10000"));
+        heartbeatIntervalMs = Long.parseLong(args.getOrDefault("heartbeat-interval", "0"));
         jobName = args.getOrDefault("job-name", "cdc-pipeline");
     }
 

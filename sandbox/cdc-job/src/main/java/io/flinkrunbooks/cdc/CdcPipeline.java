@@ -3,6 +3,7 @@ package io.flinkrunbooks.cdc;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * The CDC pipeline of the seeds, on PostgreSQL instead of Oracle: Flink CDC's incremental
  * (FLIP-27) PostgreSQL source reading a logical replication slot through {@code pgoutput} and a
  * publication made by the database's owner, one CSV row per change, written by a FileSink that
- * commits part files on checkpoints.
+ * commits part files on checkpoints. Between them, {@link DropReplayedChanges} writes each change
+ * of a row once, also when a restored source delivers it again.
  *
  * <p>Operator uids are the savepoint contract between versions: never change them. No restart
  * strategy is set unless {@code --fixed-restart-delay} asks for one, so the cluster's default
@@ -35,6 +37,7 @@ public final class CdcPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(CdcPipeline.class);
 
     static final String SOURCE_UID = "cdc-source";
+    static final String DEDUP_UID = "drop-replayed-changes";
     static final String SINK_UID = "csv-sink";
 
     private CdcPipeline() {}
@@ -67,6 +70,11 @@ public final class CdcPipeline {
                 .uid(SOURCE_UID)
                 .name(SOURCE_UID)
                 .setParallelism(1)
+                .keyBy(change -> change.rowKey, Types.STRING)
+                .process(new DropReplayedChanges(), Types.STRING)
+                .uid(DEDUP_UID)
+                .name(DEDUP_UID)
+                .setParallelism(1)
                 .sinkTo(csvSink(options.output))
                 .uid(SINK_UID)
                 .name(SINK_UID)
@@ -74,14 +82,14 @@ public final class CdcPipeline {
         env.execute(options.jobName);
     }
 
-    static PostgresIncrementalSource<String> source(CdcOptions options, int revision) {
+    static PostgresIncrementalSource<Change> source(CdcOptions options, int revision) {
         Properties debezium = new Properties();
         // The publication is the database owner's (FOR TABLE ...): the job's role needs no
         // ownership of the captured tables, as in a production database.
         debezium.setProperty("publication.name", options.publication);
         debezium.setProperty("publication.autocreate.mode", "disabled");
         String[] tables = options.table.split(",");
-        return PostgresSourceBuilder.PostgresIncrementalSource.<String>builder()
+        return PostgresSourceBuilder.PostgresIncrementalSource.<Change>builder()
                 .hostname(options.host)
                 .port(options.port)
                 .database(options.database)

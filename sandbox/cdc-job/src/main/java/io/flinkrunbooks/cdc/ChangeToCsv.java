@@ -10,13 +10,14 @@ import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.util.Collector;
 
 /**
- * One CSV row per captured change:
+ * One CSV row per captured change, with the row's key and the change's LSN beside it for
+ * {@link DropReplayedChanges}:
  * {@code op,table,<the row's columns in table order>,lsn,tx_id,commit_ms} (version 2 appends
  * {@code v2}). {@code op} is Debezium's: r (snapshot read), c, u, d; a delete carries the row as
  * it was. {@code lsn} and {@code tx_id} identify the change in PostgreSQL's log, {@code commit_ms}
  * is the commit time. Records without an envelope (heartbeats, schema changes) are skipped.
  */
-final class ChangeToCsv implements DebeziumDeserializationSchema<String> {
+final class ChangeToCsv implements DebeziumDeserializationSchema<Change> {
     private static final long serialVersionUID = 1L;
 
     private final int revision;
@@ -26,7 +27,7 @@ final class ChangeToCsv implements DebeziumDeserializationSchema<String> {
     }
 
     @Override
-    public void deserialize(SourceRecord record, Collector<String> out) {
+    public void deserialize(SourceRecord record, Collector<Change> out) {
         if (!(record.value() instanceof Struct)) {
             return;
         }
@@ -51,7 +52,27 @@ final class ChangeToCsv implements DebeziumDeserializationSchema<String> {
         if (revision >= 2) {
             line.append(",v2");
         }
-        out.collect(line.toString());
+        String table = source.getString("schema") + '.' + source.getString("table");
+        out.collect(new Change(rowKey(table, record.key()), changeLsn(op, source), line.toString()));
+    }
+
+    /** {@code table|col=value|...} of the primary key; empty for a table without one. */
+    static String rowKey(String table, Object key) {
+        if (!(key instanceof Struct)) {
+            return "";
+        }
+        Struct struct = (Struct) key;
+        StringBuilder rowKey = new StringBuilder(table);
+        for (Field field : struct.schema().fields()) {
+            rowKey.append('|').append(field.name()).append('=').append(struct.get(field));
+        }
+        return rowKey.toString();
+    }
+
+    /** The change's own LSN; none for a snapshot read ("r"), which is not a change in the log. */
+    static long changeLsn(String op, Struct source) {
+        Object lsn = "r".equals(op) ? null : optional(source, "lsn");
+        return lsn instanceof Number ? ((Number) lsn).longValue() : Change.NO_LSN;
     }
 
     private static Object optional(Struct struct, String name) {
@@ -71,7 +92,7 @@ final class ChangeToCsv implements DebeziumDeserializationSchema<String> {
     }
 
     @Override
-    public TypeInformation<String> getProducedType() {
-        return Types.STRING;
+    public TypeInformation<Change> getProducedType() {
+        return Types.POJO(Change.class);
     }
 }
