@@ -133,7 +133,12 @@ describe('monitorJob on the CDC job', () => {
       // The snapshot's file is the last one: the job writes nothing from now on.
       const verdicts = await verdictsDuring(handle, () => sleep(60_000));
       const end = await status(handle);
-      measured.quiet = { verdicts, restarts: end.restarts.length, reasons: end.reasons };
+      measured.quiet = {
+        verdicts,
+        restarts: end.restarts.length,
+        reasons: end.reasons,
+        last: end.lastObservation,
+      };
       expect(end.verdict, end.reasons.join('; ')).toBe('idle');
       expect(verdicts).not.toContain('zombie');
       expect(end.restarts).toEqual([]);
