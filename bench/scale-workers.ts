@@ -1,7 +1,8 @@
 /**
  * Benchmark 4b — more than one worker. Two worker processes on one task queue share the monitors
  * of N synthetic jobs, with the payload codec and output scans on; one is killed with SIGKILL and
- * every watch it held must continue on the other within the activity heartbeat timeout, with no
+ * every watch it held must continue on the other within the activity heartbeat timeout (and the
+ * server's retry scheduling after it, RETRY_SCHEDULING_MS), with no
  * job restarted and no alert sent twice. Measures the takeover time per watch, and each worker's
  * CPU and memory per 1,000 monitored jobs before the kill and the survivor's after.
  *

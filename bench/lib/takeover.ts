@@ -169,6 +169,14 @@ export function duplicateAlerts(alerts: ReceivedAlert[]): number {
   return duplicates;
 }
 
+/**
+ * After the server notices a lost attempt (its last heartbeat plus the heartbeat timeout), the
+ * retry is a server timer, which fires no sooner than about a second after it is set, then the
+ * pick-up and the first heartbeat: measured 1.0-2.0 s beside other tests on two cores. A watch
+ * cannot continue sooner than the timeout after the kill; it must continue within this after it.
+ */
+export const RETRY_SCHEDULING_MS = 3_000;
+
 export interface TakeoverOutcome {
   held: number;
   lost: number;
@@ -207,14 +215,14 @@ export function takeoverVerdicts(o: TakeoverOutcome): Verdict[] {
       verdict: o.held === 0 ? 'not-measured' : o.lost === 0 ? 'pass' : 'fail',
     },
     {
-      goal: 'each watch heartbeats again from the survivor within the activity heartbeat timeout',
-      target: `max ≤ ${o.heartbeatTimeoutMs / 1000} s after the kill`,
+      goal: "each watch heartbeats again from the survivor within the activity heartbeat timeout and the server's retry scheduling",
+      target: `max ≤ ${o.heartbeatTimeoutMs / 1000} s + ${RETRY_SCHEDULING_MS / 1000} s after the kill`,
       measured:
         o.takeoverMaxMs === undefined ? 'no takeover seen' : `max ${round(o.takeoverMaxMs / 1000, 1)} s`,
       verdict:
         o.takeoverMaxMs === undefined
           ? 'not-measured'
-          : o.takeoverMaxMs <= o.heartbeatTimeoutMs && o.lost === 0
+          : o.takeoverMaxMs <= o.heartbeatTimeoutMs + RETRY_SCHEDULING_MS && o.lost === 0
             ? 'pass'
             : 'fail',
     },

@@ -13,6 +13,7 @@ import {
   duplicateAlerts,
   heldBy,
   matchTakeovers,
+  RETRY_SCHEDULING_MS,
   type ReceivedAlert,
   spreadOf,
   takeoverPhases,
@@ -43,11 +44,6 @@ import { type AlertReceiver, startAlertReceiver } from '../helpers/alert-receive
 const JOBS = 150;
 const INTERVAL_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = msToNumber(WORKER_LOSS_NOTICED_WITHIN);
-/**
- * The server's retry after it noticed the loss: its ~1 s timer floor, the pick-up and the first
- * heartbeat; measured 1.0-2.0 s, the higher beside other tests on two cores.
- */
-const RETRY_SCHEDULING_MS = 3_000;
 /** Past this, a watch that has not moved counts as lost. */
 const LOST_AFTER_MS = 60_000;
 
