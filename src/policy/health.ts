@@ -162,7 +162,7 @@ function evaluateRunning(obs: JobObservation, settings: HealthSettings): Evaluat
   }
   // A source that cannot be asked, or a dead sign not yet past its window: a warning only.
   if (source) reasons.push(...source.warnings);
-  const lookAgainInMs = soonest(stuck.lookAgainInMs, source?.lookAgainInMs);
+  const lookAgainInMs = soonest(stuck.lookAgainInMs, source?.lookAgainInMs, silenceBuilding(obs, settings));
   if (reasons.length > 0) return { ...verdict('degraded', ...reasons), lookAgainInMs };
 
   const nothingWritten = outputReadable && output.committedInWindow === 0 && recordsStill(obs);
@@ -218,6 +218,18 @@ function jobSilent(obs: JobObservation, settings: HealthSettings): boolean {
     obs.recordsPerSecond === 0 ||
     (obs.recordsFlatForMs ?? 0) >= span
   );
+}
+
+/**
+ * A source that has emitted nothing for a while, not yet for the dead-after span: look again when
+ * it would cross it, so the source is asked then rather than a whole interval later. A look every
+ * 60 s would otherwise see a source that went silent 30 s ago only at 90 s.
+ */
+function silenceBuilding(obs: JobObservation, settings: HealthSettings): number | undefined {
+  const span = settings.source?.deadAfterMs;
+  const idle = obs.sourceIdleMs;
+  if (span === undefined || idle === undefined || idle < FLAT_SPAN_MS || idle >= span) return undefined;
+  return Math.max(SOON_MS, span - idle);
 }
 
 /**

@@ -645,6 +645,21 @@ describe('evaluateHealth', () => {
     expect(evaluation.lookAgainInMs).toBe(15_000);
   });
 
+  it.each([
+    ['emitting (idle 2 s)', 2_000, undefined],
+    ['silent 14 s: a gap between records', 14_000, undefined],
+    ['silent 20 s of the 30-s span', 20_000, 10_000],
+    ['silent 28 s: no sooner than 5 s', 28_000, 5_000],
+    ['silent past the span: the source is asked now', 45_000, undefined],
+  ] as const)(
+    'a source silent for a while but records still counted: %s, look again in %s ms',
+    (_what, idle, again) => {
+      const evaluation = evaluateHealth(running({ sourceIdleMs: idle }), SOURCE_SETTINGS);
+      expect(evaluation.verdict).toBe('healthy');
+      expect(evaluation.lookAgainInMs).toBe(again);
+    },
+  );
+
   it('a checkpoint past 3 × p90 but under the floor asks for a look when it would cross it', () => {
     const [, observation] = stuck[5] as (typeof stuck)[number];
     expect(evaluateHealth(observation, SETTINGS).lookAgainInMs).toBe(5_000);
