@@ -1,5 +1,5 @@
 import type { Evaluation, JobObservation, Verdict } from './monitor-state';
-import { judgeSource, type SourceSettings } from './source-liveness';
+import { judgeSource, type SourceEvidence, type SourceSettings } from './source-liveness';
 
 /**
  * Pure: what one observation of a job says about its health. Nothing here does I/O or reads a
@@ -125,8 +125,9 @@ function evaluateRunning(obs: JobObservation, settings: HealthSettings): Evaluat
   }
 
   const silent = jobSilent(obs, settings);
-  const source =
-    obs.source && settings.source && silent ? judgeSource(obs.source, settings.source) : undefined;
+  const evidence =
+    obs.source && (silent ? obs.source : recordsStopped(obs) && transportSignsOnly(obs.source));
+  const source = evidence && settings.source ? judgeSource(evidence, settings.source) : undefined;
   if (source && source.dead.length > 0) {
     return verdict('zombie', `RUNNING and silent, but the source is dead: ${source.dead.join('; ')}`);
   }
@@ -221,6 +222,23 @@ function jobSilent(obs: JobObservation, settings: HealthSettings): boolean {
 }
 
 /**
+ * What counts of the source's evidence once records have stopped, before the job looks silent for
+ * the whole dead-after span: a slot with no consumer, or no walsender, delivers nothing, whatever
+ * Flink's one-minute figures still show. Not while records flow: an initial snapshot reads without
+ * the slot. Undelivered changes and a still reply_time need the full silence: a job working off a
+ * backlog shows them while it is busy.
+ */
+function transportSignsOnly(evidence: SourceEvidence): SourceEvidence | undefined {
+  if (!evidence.transportDead) return undefined;
+  return {
+    type: evidence.type,
+    summary: evidence.summary,
+    nothingPending: false,
+    transportDead: evidence.transportDead,
+  };
+}
+
+/**
  * A source that has emitted nothing for a while, not yet for the dead-after span: look again when
  * it would cross it, so the source is asked then rather than a whole interval later. A look every
  * 60 s would otherwise see a source that went silent 30 s ago only at 90 s.
@@ -230,6 +248,11 @@ function silenceBuilding(obs: JobObservation, settings: HealthSettings): number 
   const idle = obs.sourceIdleMs;
   if (span === undefined || idle === undefined || idle < FLAT_SPAN_MS || idle >= span) return undefined;
   return Math.max(SOON_MS, span - idle);
+}
+
+/** The source has emitted nothing for a while, or the records-out figures stand still. */
+function recordsStopped(obs: JobObservation): boolean {
+  return (obs.sourceIdleMs !== undefined && obs.sourceIdleMs >= FLAT_SPAN_MS) || recordsStill(obs);
 }
 
 /**

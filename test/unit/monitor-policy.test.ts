@@ -550,6 +550,49 @@ const sourceRows: Array<[string, JobObservation, Verdict, RegExp]> = [
     /could not be asked: query timed out after 5000 ms \(for 180 s\) while the job is silent/,
   ],
   [
+    "records stopped 20 s ago, Flink's one-minute rate still above 0: a slot without a consumer past its window is a zombie",
+    running({
+      sourceIdleMs: 20_000,
+      source: source({
+        nothingPending: false,
+        transportDead: {
+          what: 'replication slot flink_cdc is inactive (no consumer connected)',
+          forMs: 31_000,
+        },
+        consumerSilent: { what: 'reply_time of walsender 4242 has not moved', forMs: 60_000 },
+      }),
+    }),
+    'zombie',
+    /source is dead: replication slot flink_cdc is inactive \(no consumer connected\) for 31 s \(window 30 s\)$/,
+  ],
+  [
+    'records stopped 20 s ago, the slot without a consumer for 5 s: a warning, no zombie yet',
+    running({
+      sourceIdleMs: 20_000,
+      source: source({
+        nothingPending: false,
+        transportDead: {
+          what: 'replication slot flink_cdc is inactive (no consumer connected)',
+          forMs: 5_000,
+        },
+      }),
+    }),
+    'degraded',
+    /replication slot flink_cdc is inactive \(no consumer connected\) for 5 s/,
+  ],
+  [
+    'records stopped 20 s ago, changes undelivered past the allowance: not judged before the full silence (a backlog looks so)',
+    running({
+      sourceIdleMs: 20_000,
+      source: source({
+        nothingPending: false,
+        undelivered: { forMs: 200_000, fromLsn: '0/1953220', confirmedLsn: '0/1900000' },
+      }),
+    }),
+    'healthy',
+    /checkpoint 100 completed 10 s ago/,
+  ],
+  [
     'records flowing: a dead-looking slot is not acted on (the snapshot reads without it)',
     running({
       sourceIdleMs: 200,
