@@ -42,3 +42,29 @@ export async function sourceIdleMs(
   }
   return undefined;
 }
+
+/**
+ * Flink's REST API answers metrics from its last fetch and starts a new one, asynchronously, when
+ * that fetch is older than `metrics.fetcher.update-interval` (10 s by default). A look every
+ * 60 s would read figures a whole look old: a source dead for 45 s reads as emitting. Past that
+ * interval a look first asks each JobManager once, then waits for the fetch to land.
+ */
+export const METRIC_FETCH_INTERVAL_MS = 10_000;
+export const METRIC_FETCH_SETTLE_MS = 1_000;
+
+export async function refreshVertexMetrics(
+  input: OnCluster & { jobId: string; vertexId: string },
+  flink: FlinkAdapter = standardAdapters.flink,
+  settle: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<void> {
+  const base = `/jobs/${encodeURIComponent(input.jobId)}/vertices/${encodeURIComponent(input.vertexId)}/subtasks/metrics`;
+  await Promise.all(
+    input.urls.map((url) =>
+      flink
+        .jobManager(url, REST_TIMEOUT_MS.oneJobManager, input.access)
+        .call(base)
+        .catch(() => undefined),
+    ),
+  );
+  await settle(METRIC_FETCH_SETTLE_MS);
+}

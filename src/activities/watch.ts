@@ -15,7 +15,7 @@ import { stuckSinceStart } from '../policy/output-health';
 import { type Confirmation, confirmVerdict } from '../policy/recovery';
 import { type Adapters, REST_TIMEOUT_MS, standardAdapters } from './adapters';
 import { DiskWatch, type DiskWatchTarget } from './disk';
-import { sourceIdleMs } from './source-metrics';
+import { METRIC_FETCH_INTERVAL_MS, refreshVertexMetrics, sourceIdleMs } from './source-metrics';
 import { SourceWatch, type WatchMemory } from './source-watch';
 
 /**
@@ -57,6 +57,8 @@ export async function observeJob(
   target: WatchTarget,
   exceptionsSince: number,
   { flink, docker, zookeeper }: Pick<Adapters, 'flink' | 'docker' | 'zookeeper'> = standardAdapters,
+  /** The previous look was longer ago than Flink's metric fetch interval: refresh them first. */
+  refreshMetrics = false,
 ): Promise<JobObservation> {
   const at = Date.now();
   const rest = flink.cluster(target.urls, REST_TIMEOUT_MS.look, target.access);
@@ -108,6 +110,9 @@ export async function observeJob(
         const jobManagers = target.urls.map((url) =>
           flink.jobManager(url, REST_TIMEOUT_MS.oneJobManager, target.access),
         );
+        if (refreshMetrics && sourceVertex) {
+          await refreshVertexMetrics({ ...on, jobId, vertexId: sourceVertex }, flink);
+        }
         const [cp, exceptions, rate, idle] = await Promise.all([
           checkpointsOf(rest, jobId),
           exceptionsOf(rest, jobId, exceptionsSince, 5).catch(() => []),
@@ -245,8 +250,11 @@ async function watch(
     ctx.heartbeat({ at: Date.now(), looking: 'source' }),
   );
   const diskWatch = new DiskWatch(input.target.disk);
+  let lastLookAt = 0;
   for (let observations = 1; ; observations++) {
-    const observation = await observeJob(input.target, exceptionsSince, adapters);
+    const refreshMetrics = Date.now() - lastLookAt > METRIC_FETCH_INTERVAL_MS;
+    lastLookAt = Date.now();
+    const observation = await observeJob(input.target, exceptionsSince, adapters, refreshMetrics);
     exceptionsSince = Math.max(exceptionsSince, ...(observation.newExceptions ?? []).map((e) => e.at));
     if (observations === 1) sourceWatch.recall(input.memory, observation.jobId);
     observation.recordsFlatForMs = sourceWatch.recordsFlatFor(observation.recordsOutTotal, observation.at);

@@ -17,6 +17,7 @@ const fixture = (name: string) => readFileSync(`${fixtures}${name}`, 'utf8');
 const JOB = 'f239071f0549909c93e9249e4f8ff878';
 
 describe('observeJob against recorded Flink answers', () => {
+  const asked: string[] = [];
   let url: string;
   let close: () => Promise<void>;
 
@@ -31,6 +32,7 @@ describe('observeJob against recorded Flink answers', () => {
       [`/jobs/${JOB}/exceptions`]: fixture('exceptions.json'),
     };
     const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
       const u = new URL(req.url ?? '/', 'http://x');
       res.setHeader('content-type', 'application/json');
       if (u.pathname.endsWith('/subtasks/metrics')) {
@@ -73,5 +75,29 @@ describe('observeJob against recorded Flink answers', () => {
     const verdict = evaluateHealth(observation, { fileWindowMs: 300_000 });
     expect(verdict.verdict).not.toBe('zombie');
     expect(verdict.reasons.join(' ')).not.toMatch(/no checkpoint completed/);
+  });
+
+  it("after a pause past Flink's metric fetch interval, asks for the source's metrics once before reading them", async () => {
+    const target: WatchTarget = {
+      urls: [url],
+      zookeeper: { quorum: '127.0.0.1:1', root: '/flink', clusterId: '/sample' },
+      jobManagers: [{ role: 'primary', url, container: 'jm-1', config: {} }],
+      expectedTaskManagers: 2,
+      jobName: 'sample-pipeline',
+      jobId: JOB,
+      fileWindowMs: 300_000,
+    };
+    const metricAsks = () => asked.filter((a) => a.includes('/subtasks/metrics'));
+    asked.length = 0;
+    await observeJob(target, 0, adaptersWithoutZooKeeper, false);
+    const plain = metricAsks().length;
+    asked.length = 0;
+    const started = Date.now();
+    const observation = await observeJob(target, 0, adaptersWithoutZooKeeper, true);
+    // One request more, answered from the last fetch, and a wait for the new fetch to land.
+    expect(metricAsks()).toHaveLength(plain + 1);
+    expect(metricAsks()[0]).not.toContain('get=');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(observation.recordsOutTotal).toBe(1469);
   });
 });
